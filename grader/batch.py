@@ -1,0 +1,779 @@
+"""`grader batch` and `grader gradebook`: regrade a whole class, then one table.
+
+Every submission is graded by `pipeline.grade` in its own hardened container, `--jobs` at a time (default:
+one per CPU core), from a thread pool sharing one Docker client. One broken submission never stops the
+batch: its row says what broke. Ctrl-C stops cleanly: queued submissions are dropped, running containers
+are removed, results of interrupted runs are discarded (never cached as grades), and the gradebook is
+written for what finished. A re-run skips every submission whose content hash (submission files, tests,
+grading config, runner image, grader code) matches the one stored beside its report, unless --force.
+
+Output folder:
+    reports/<name>/report.json   the per-submission report (the `grader run --json` contract)
+    reports/<name>/meta.json     content hash, graded commit, submission time and its source
+    gradebook.csv, gradebook.md, histogram.png
+    checkouts/<name>/            --repos only: the fetched files (no .git)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from grader.config import GradingConfig
+from grader.gradebook import Entry, build_rows, summarize, write_gradebook
+from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
+from grader.models import Report, RunStatus
+from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
+
+EXIT_OK, EXIT_USAGE, EXIT_DOCKER, EXIT_INTERRUPTED = 0, 2, 3, 130
+META_VERSION = 1
+REPORT_FILE, META_FILE = "report.json", "meta.json"
+HASH_SCHEME = b"grader-batch-hash-v1"
+
+GradeFn = Callable[[Path], Report]  # grades one submission folder (config, image, tests, client bound)
+
+
+class Interrupted(Exception):
+    """The batch is stopping: this submission was not (fully) graded."""
+
+
+# -- what to grade ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    path: Path | None = None  # a submission folder
+    repo: RepoSpec | None = None  # or a repository to fetch first
+
+
+def find_submissions(folder: Path, *, exclude: Sequence[Path] = ()) -> tuple[Job, ...]:
+    """Every sub-folder is one submission (hidden ones and the output folder excluded), sorted by name."""
+    excluded = {p.resolve() for p in exclude}
+    jobs = [
+        Job(name=entry.name, path=entry)
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name)
+        if entry.is_dir() and not entry.name.startswith(".") and entry.resolve() not in excluded
+    ]
+    return tuple(jobs)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/8' -> (2, 8): the second of eight interleaved shares of the sorted submissions."""
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shard such as 1/4") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"shard {text!r}: need 1 <= I <= N")
+    return index, count
+
+
+def take_shard(jobs: Sequence[Job], shard: tuple[int, int] | None) -> tuple[Job, ...]:
+    if shard is None:
+        return tuple(jobs)
+    index, count = shard
+    return tuple(job for i, job in enumerate(jobs) if i % count == index - 1)
+
+
+# -- content hash -------------------------------------------------------------------------------------------
+
+
+def hash_tree(root: Path, digest: Any) -> None:
+    """Feed every entry under root (names, types, contents, link targets; links never followed)."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        for name in sorted(filenames + [d for d in dirnames if (base / d).is_symlink()]):
+            path = base / name
+            rel = os.fsencode(path.relative_to(root))
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                digest.update(b"L\0" + rel + b"\0" + os.fsencode(os.readlink(path)) + b"\0")
+            elif stat.S_ISREG(st.st_mode):
+                digest.update(b"F\0" + rel + b"\0" + str(st.st_size).encode() + b"\0")
+                try:
+                    with path.open("rb") as fh:
+                        for chunk in iter(lambda: fh.read(1 << 20), b""):
+                            digest.update(chunk)
+                except OSError as exc:  # unreadable file: hash the fact, grading will report it
+                    digest.update(f"unreadable:{exc.errno}".encode())
+            else:
+                digest.update(b"O\0" + rel + b"\0" + str(stat.S_IFMT(st.st_mode)).encode() + b"\0")
+        for d in dirnames:
+            if not (base / d).is_symlink():
+                digest.update(b"D\0" + os.fsencode((base / d).relative_to(root)) + b"\0")
+        dirnames[:] = [d for d in dirnames if not (base / d).is_symlink()]
+
+
+def grading_fingerprint(config: GradingConfig, *, image_id: str) -> str:
+    """Everything besides the submission that decides a report: tests, scoring config, image, grader code.
+
+    The deadline and late penalty are left out: they are applied after grading, so changing them never
+    forces a regrade.
+    """
+    digest = hashlib.sha256(HASH_SCHEME)
+    hash_tree(config.tests, digest)
+    scoring = replace(config, tests=Path("."), source=None, deadline=None, late_penalty=None)
+    digest.update(b"\0config\0" + repr(scoring).encode())
+    digest.update(b"\0image\0" + image_id.encode())
+    hash_tree(Path(__file__).parent, digest)  # the grader's own code (scoring, sandbox, ...)
+    return digest.hexdigest()
+
+
+def content_hash(submission: Path, fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    hash_tree(submission, digest)
+    return digest.hexdigest()
+
+
+# -- stored results -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Meta:
+    name: str
+    content_hash: str
+    submitted: SubmissionTime | None = None
+    commit: str | None = None
+    note: str = ""
+    graded_at: datetime | None = None
+
+
+def meta_to_json(meta: Meta) -> dict[str, Any]:
+    return {
+        "version": META_VERSION,
+        "submission": meta.name,
+        "content_hash": meta.content_hash,
+        "commit": meta.commit,
+        "submitted_at": format_time(meta.submitted.at) if meta.submitted else None,
+        "time_source": meta.submitted.source if meta.submitted else None,
+        "note": meta.note,
+        "graded_at": format_time(meta.graded_at),
+    }
+
+
+def meta_from_json(data: Mapping[str, Any]) -> Meta:
+    try:
+        submitted = None
+        if data.get("submitted_at"):
+            submitted = SubmissionTime(parse_time(data["submitted_at"]), str(data.get("time_source") or ""))
+        return Meta(
+            name=str(data["submission"]),
+            content_hash=str(data["content_hash"]),
+            submitted=submitted,
+            commit=data.get("commit"),
+            note=str(data.get("note") or ""),
+            graded_at=parse_time(data["graded_at"]) if data.get("graded_at") else None,
+        )
+    except (KeyError, TypeError, TimeError) as exc:
+        raise ValueError(f"not a grader meta file: {exc}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_result(folder: Path, report: Report, meta: Meta) -> None:
+    """The report first, then the meta file that vouches for it: a crash in between means a regrade."""
+    from grader.report_json import write_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / META_FILE).unlink(missing_ok=True)
+    write_json(report, folder / REPORT_FILE)
+    _write_atomic(folder / META_FILE, json.dumps(meta_to_json(meta), indent=2) + "\n")
+
+
+def load_result(folder: Path) -> tuple[Report, Meta] | None:
+    """A stored report and its meta file, or None when either is missing or unreadable."""
+    from grader.report_json import from_json
+
+    try:
+        meta = meta_from_json(json.loads((folder / META_FILE).read_text(encoding="utf-8")))
+        report = from_json(json.loads((folder / REPORT_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+    return report, meta
+
+
+# -- one submission -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry: Entry
+    skipped: bool = False  # reused the stored report
+    interrupted: bool = False
+
+
+@dataclass
+class BatchContext:
+    grade: GradeFn
+    fingerprint: str
+    out: Path
+    force: bool = False
+    times: Mapping[str, SubmissionTime] = field(default_factory=dict)
+    default_time: SubmissionTime | None = None
+    ref: str | None = None
+    cutoff: datetime | None = None  # --deadline: grade what was pushed before it
+    api: GitHubApi | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def grade_job(job: Job, ctx: BatchContext) -> Outcome:
+    """Grade one submission; never raises except Interrupted. Failures become rows that say what broke."""
+    if ctx.stop.is_set():
+        raise Interrupted
+    folder = ctx.out / "reports" / job.name
+    submitted = ctx.times.get(job.name)
+    commit, note = None, ""
+    try:
+        path = job.path
+        if job.repo is not None:
+            dest = ctx.out / "checkouts" / job.name
+            shutil.rmtree(dest, ignore_errors=True)
+            checkout = fetch_submission(job.repo, dest, ref=ctx.ref, deadline=ctx.cutoff, api=ctx.api)
+            path, commit, note = checkout.path, checkout.commit, checkout.note
+            submitted = submitted or checkout.submitted
+        submitted = submitted or ctx.default_time
+        assert path is not None
+        digest = content_hash(path, ctx.fingerprint)
+        if not ctx.force:
+            stored = load_result(folder)
+            if stored is not None and stored[1].content_hash == digest:
+                return Outcome(Entry(job.name, stored[0], submitted, commit=commit, note=note), skipped=True)
+        if ctx.stop.is_set():
+            raise Interrupted
+        report = ctx.grade(path)
+        if ctx.stop.is_set():  # the container may have been removed under it: not a grade
+            raise Interrupted
+        meta = Meta(job.name, digest, submitted, commit, note, datetime.now(UTC))
+        save_result(folder, report, meta)
+        return Outcome(Entry(job.name, report, submitted, commit=commit, note=note))
+    except Interrupted:
+        raise
+    except Exception as exc:  # one broken submission never stops the batch
+        if ctx.stop.is_set():
+            raise Interrupted from None
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Outcome(Entry(job.name, None, submitted, error=message, commit=commit, note=note))
+
+
+# -- containers of this process (so that Ctrl-C can remove them) --------------------------------------------
+
+
+class ContainerTracker:
+    """Wraps a docker client so every container created through it is recorded and can be removed at once.
+
+    Registration and stopping share a lock: a container created after `remove_all` began removes itself,
+    so no container outlives an interrupted batch.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+        self._live: dict[str, Any] = {}
+        self._stopping = False
+        self.containers = _TrackedContainers(self, client.containers)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _created(self, container: Any) -> None:
+        with self._lock:
+            if not self._stopping:
+                self._live[container.id] = container
+                return
+        _remove(container)
+        raise Interrupted
+
+    def _check(self) -> None:
+        with self._lock:
+            if self._stopping:
+                raise Interrupted
+
+    def remove_all(self) -> int:
+        """Stop accepting containers and force-remove the live ones. Returns how many were removed."""
+        with self._lock:
+            self._stopping = True
+            live = list(self._live.values())
+        for container in live:
+            _remove(container)
+        return len(live)
+
+    def leftovers(self) -> list[str]:
+        """Ids of recorded containers the engine still knows."""
+        left = []
+        for cid in list(self._live):
+            try:
+                self._client.containers.get(cid)
+            except Exception:
+                continue
+            left.append(cid)
+        return left
+
+
+class _TrackedContainers:
+    def __init__(self, tracker: ContainerTracker, inner: Any) -> None:
+        self._tracker = tracker
+        self._inner = inner
+
+    def create(self, *args: Any, **kwargs: Any) -> Any:
+        self._tracker._check()
+        container = self._inner.create(*args, **kwargs)
+        self._tracker._created(container)
+        return container
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _remove(container: Any) -> None:
+    # Already gone, or the engine is going away: nothing more to do.
+    with contextlib.suppress(Exception):
+        container.remove(force=True, v=True)
+
+
+# -- the batch ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[Outcome, ...]
+    interrupted: bool
+    not_started: tuple[str, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(o.entry for o in self.outcomes if not o.interrupted)
+
+
+def grade_all(
+    jobs: Sequence[Job],
+    ctx: BatchContext,
+    *,
+    workers: int,
+    on_done: Callable[[Outcome], None] = lambda outcome: None,
+    on_interrupt: Callable[[], None] = lambda: None,
+) -> BatchResult:
+    """Grade every job with `workers` threads.
+
+    Ctrl-C (KeyboardInterrupt in this thread) stops the batch: `ctx.stop` is set, queued jobs are
+    cancelled, `on_interrupt` runs (it removes the containers), and the running jobs end.
+    """
+    outcomes: list[Outcome] = []
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
+    futures: dict[Future[Outcome], Job] = {}
+    try:
+        futures = {pool.submit(grade_job, job, ctx): job for job in jobs}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcome = _outcome(future, futures[future])
+                outcomes.append(outcome)
+                on_done(outcome)
+    except KeyboardInterrupt:
+        interrupted = True
+        ctx.stop.set()
+        for future in futures:
+            future.cancel()
+        _finish_interrupted(on_interrupt)
+    finally:
+        _shutdown(pool)
+    if interrupted:
+        seen = {o.entry.name for o in outcomes}
+        for future, job in futures.items():
+            if job.name in seen or future.cancelled() or not future.done():
+                continue
+            outcome = _outcome(future, job)
+            if not outcome.interrupted:
+                outcomes.append(outcome)
+                on_done(outcome)
+    graded = {o.entry.name for o in outcomes if not o.interrupted}
+    not_started = tuple(j.name for j in jobs if j.name not in graded)
+    return BatchResult(tuple(outcomes), interrupted, not_started if interrupted else ())
+
+
+def _outcome(future: Future[Outcome], job: Job) -> Outcome:
+    try:
+        return future.result()
+    except Interrupted:
+        return Outcome(Entry(job.name, None, error="interrupted"), interrupted=True)
+    except Exception as exc:  # pragma: no cover - grade_job catches everything else
+        return Outcome(Entry(job.name, None, error=str(exc) or type(exc).__name__))
+
+
+def _finish_interrupted(on_interrupt: Callable[[], None]) -> None:
+    """Run the cleanup even if Ctrl-C is pressed again meanwhile: leaving containers is worse than waiting."""
+    for _ in range(5):
+        try:
+            on_interrupt()
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _shutdown(pool: ThreadPoolExecutor) -> None:
+    while True:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+# -- command line -------------------------------------------------------------------------------------------
+
+
+def configure_parser(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Grade every sub-folder of SUBMISSIONS_DIR (or every repository of --repos FILE), each in its own "
+        "sandbox, several at once; write per-submission reports, gradebook.csv/.md and histogram.png."
+    )
+    p.add_argument("submissions", nargs="?", type=Path, metavar="SUBMISSIONS_DIR", help="one sub-folder each")
+    p.add_argument("--repos", type=Path, metavar="FILE", help="one git URL or local repository path per line")
+    p.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
+    p.add_argument("--config", type=Path, help="grading.yml (deadline and late-penalty included)")
+    p.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
+    p.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="submissions at once (default: cores)"
+    )
+    p.add_argument("--force", action="store_true", help="regrade even what is already graded")
+    p.add_argument("--image", default=None, help="runner image (default: pytest-grader-runner:latest)")
+    p.add_argument("--base-image", default=None, help="base image when the runner must be built")
+    p.add_argument("--ref", help="--repos: branch, tag or commit to grade (default: the default branch)")
+    p.add_argument(
+        "--deadline",
+        metavar="TIME",
+        help="--repos: grade what was pushed before TIME (ISO 8601 with zone; GitHub push times)",
+    )
+    p.add_argument(
+        "--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` of submission times"
+    )
+    p.add_argument("--submitted-at", metavar="TIME", help="submission time for those without another")
+    p.add_argument("--shard", type=parse_shard, metavar="I/N", help="grade only the I-th of N shares")
+    p.add_argument("--timeout", type=float, help="seconds per submission (overrides the config)")
+
+
+def configure_gradebook_parser(p: argparse.ArgumentParser) -> None:
+    p.description = "Merge JSON reports (e.g. the artifacts of a sharded regrade) into one gradebook."
+    p.add_argument("--reports", type=Path, required=True, metavar="DIR", help="folder searched recursively")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the gradebook goes")
+    p.add_argument("--config", type=Path, help="grading.yml, for the deadline and late penalty")
+    p.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
+    p.add_argument("--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` (overrides stored)")
+
+
+def _err(console: Console, message: str) -> None:
+    console.print(f"grader: error: {message}", markup=False, highlight=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`grader batch`. Exit 0 done (whatever the scores), 2 usage/config, 3 Docker, 130 interrupted."""
+    from grader.cli import ensure_runner_image, load_grading_config
+    from grader.config import ConfigError
+    from grader.manifest import CollectionError
+    from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
+    from grader.sandbox import DockerUnavailable, docker_client
+
+    err = Console(stderr=True)
+    if (args.submissions is None) == (args.repos is None):
+        _err(err, "give either SUBMISSIONS_DIR or --repos FILE")
+        return EXIT_USAGE
+    if args.jobs < 1:
+        _err(err, "--jobs must be at least 1")
+        return EXIT_USAGE
+    try:
+        config = load_grading_config(args)
+        times = load_times(args.times) if args.times else {}
+        default_time = (
+            SubmissionTime(parse_time(args.submitted_at), "instructor") if args.submitted_at else None
+        )
+        cutoff = parse_time(args.deadline) if args.deadline else None
+        jobs = _jobs(args)
+    except (ConfigError, TimeError, RepoError) as exc:
+        _err(err, str(exc))
+        return EXIT_USAGE
+    if cutoff is not None and args.repos is None:
+        _err(err, "--deadline selects commits of --repos; for folders, give times with --times")
+        return EXIT_USAGE
+    unknown = sorted(set(times) - {j.name for j in jobs})
+    if unknown:
+        err.print(f"note: --times names no submission called {', '.join(unknown[:5])}", markup=False)
+    jobs = take_shard(jobs, args.shard)
+    image = args.image or os.environ.get("GRADER_IMAGE") or DEFAULT_IMAGE
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    workers = min(args.jobs, max(1, len(jobs)))
+    try:
+        client = _client(workers, docker_client)
+    except DockerUnavailable as exc:
+        _err(err, str(exc))
+        return EXIT_DOCKER
+    tracker = ContainerTracker(client)
+    try:
+        ensure_runner_image(client, image, args.base_image, err)
+        image_id = client.images.get(image).id
+        with prepared_tests(config) as tests:
+            fingerprint = grading_fingerprint(config, image_id=image_id)
+            ctx = BatchContext(
+                grade=lambda path: grade(path, config, image=image, tests=tests, client=tracker),
+                fingerprint=fingerprint,
+                out=out,
+                force=args.force,
+                times=times,
+                default_time=default_time,
+                ref=args.ref,
+                cutoff=cutoff,
+                api=GitHubApi.from_env(os.environ) if args.repos else None,
+            )
+            result = _run_with_progress(jobs, ctx, workers, tracker, err)
+    except DockerUnavailable as exc:
+        _err(err, str(exc))
+        return EXIT_DOCKER
+    except (TestsError, CollectionError) as exc:
+        _err(err, str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # before grading began (image build, test collection)
+        tracker.remove_all()
+        err.print("grader: interrupted before grading began", markup=False)
+        return EXIT_INTERRUPTED
+    rows = build_rows(result.entries, deadline=config.deadline, penalty=config.late_penalty)
+    written = write_gradebook(rows, out, title=_title(args))
+    _print_summary(err, result, rows, written)
+    leftovers = tracker.leftovers()
+    if leftovers:
+        err.print(f"warning: {len(leftovers)} sandbox container(s) still exist: {' '.join(leftovers)}")
+    return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+
+
+def _client(workers: int, docker_client: Callable[[], Any]) -> Any:
+    """One client for every thread, with a connection pool large enough for them all (2 each: wait + logs)."""
+    import docker
+
+    docker_client().close()  # checks the engine answers, with the sandbox's own error message
+    return docker.from_env(timeout=30, max_pool_size=max(10, 2 * workers + 2))
+
+
+def _jobs(args: argparse.Namespace) -> tuple[Job, ...]:
+    from grader.config import ConfigError
+
+    if args.repos is not None:
+        return tuple(Job(name=spec.name, repo=spec) for spec in load_repos(args.repos))
+    folder: Path = args.submissions
+    if not folder.is_dir():
+        raise ConfigError(f"submissions folder {folder} does not exist or is not a folder")
+    jobs = find_submissions(folder, exclude=[args.out])
+    if not jobs:
+        raise ConfigError(f"{folder} has no sub-folders: each submission must be a folder of its own")
+    return jobs
+
+
+def _title(args: argparse.Namespace) -> str:
+    source = args.repos if args.repos is not None else args.submissions
+    return f"Gradebook: {Path(source).name}"
+
+
+def _run_with_progress(
+    jobs: Sequence[Job], ctx: BatchContext, workers: int, tracker: ContainerTracker, err: Console
+) -> BatchResult:
+    counts = {"done": 0, "failed": 0, "skipped": 0}
+    progress = Progress(
+        TextColumn("[bold]Grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(
+            "done {task.fields[done]} · failed {task.fields[failed]} · remaining {task.fields[remaining]}"
+        ),
+        TextColumn("· skipped {task.fields[skipped]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    task = progress.add_task("grading", total=len(jobs), done=0, failed=0, remaining=len(jobs), skipped=0)
+
+    def on_done(outcome: Outcome) -> None:
+        if outcome.interrupted:
+            return
+        counts["done"] += 1
+        counts["skipped"] += outcome.skipped
+        report = outcome.entry.report
+        if report is None or report.status is RunStatus.ERROR:
+            counts["failed"] += 1
+        progress.update(
+            task,
+            advance=1,
+            done=counts["done"],
+            failed=counts["failed"],
+            skipped=counts["skipped"],
+            remaining=len(jobs) - counts["done"],
+        )
+
+    def on_interrupt() -> None:
+        progress.stop()
+        err.print("Interrupted: removing running sandboxes…", markup=False)
+        removed = tracker.remove_all()
+        err.print(f"Removed {removed} container(s).", markup=False)
+
+    started = time.monotonic()
+    with progress:
+        result = grade_all(jobs, ctx, workers=workers, on_done=on_done, on_interrupt=on_interrupt)
+    elapsed = time.monotonic() - started
+    graded = counts["done"] - counts["skipped"]
+    err.print(
+        f"Graded {graded}, reused {counts['skipped']}, in {elapsed:.1f} s with {workers} at once.",
+        markup=False,
+    )
+    return result
+
+
+def _print_summary(err: Console, result: BatchResult, rows: Sequence[Any], written: Sequence[Path]) -> None:
+    summary = summarize(rows)
+    for row in rows:
+        if row.failed:
+            err.print(f"  {row.name}: {row.status}: {row.note}", markup=False, highlight=False)
+    if result.interrupted:
+        err.print(f"Interrupted: {len(result.not_started)} submission(s) not graded.", markup=False)
+    mean = f", mean final {summary.mean_final:g}" if summary.mean_final is not None else ""
+    err.print(f"{summary.count} in the gradebook, {summary.failed} failed{mean}.", markup=False)
+    for path in written:
+        err.print(f"  wrote {path}", markup=False)
+
+
+def find_reports(folder: Path) -> Iterator[tuple[str, Path, Path | None]]:
+    """(name, report file, meta file or None) for every report under folder.
+
+    `<name>/report.json` (+ `meta.json`) as `grader batch` writes them, and any other `*.json` (a plain
+    `grader run --json` report) named after its file.
+    """
+    for path in sorted(folder.rglob("*.json")):
+        if path.name == META_FILE:
+            continue
+        if path.name == REPORT_FILE:
+            meta = path.with_name(META_FILE)
+            yield path.parent.name, path, meta if meta.is_file() else None
+        else:
+            yield path.stem, path, None
+
+
+def load_entries(
+    folder: Path, *, times: Mapping[str, SubmissionTime] | None = None
+) -> tuple[tuple[Entry, ...], list[str]]:
+    """Entries for every report under folder, and problems (unreadable files, duplicate names)."""
+    from grader.report_json import from_json
+
+    entries: dict[str, Entry] = {}
+    problems: list[str] = []
+    for name, report_path, meta_path in find_reports(folder):
+        try:
+            report = from_json(json.loads(report_path.read_text(encoding="utf-8")))
+            meta = meta_from_json(json.loads(meta_path.read_text(encoding="utf-8"))) if meta_path else None
+        except (OSError, ValueError) as exc:
+            problems.append(f"{report_path}: {exc}")
+            continue
+        if meta is not None:
+            name = meta.name
+        if name in entries:
+            problems.append(f"{report_path}: a second report for {name!r}")
+            continue
+        submitted = (times or {}).get(name) or (meta.submitted if meta else None)
+        entries[name] = Entry(
+            name,
+            report,
+            submitted,
+            commit=meta.commit if meta else None,
+            note=meta.note if meta else "",
+        )
+    return tuple(entries.values()), problems
+
+
+def run_gradebook(args: argparse.Namespace) -> int:
+    """`grader gradebook --reports DIR --out DIR`: exit 0 written, 2 usage (nothing to merge, duplicates)."""
+    from grader.config import ConfigError
+
+    err = Console(stderr=True)
+    if not args.reports.is_dir():
+        _err(err, f"--reports {args.reports} is not a folder")
+        return EXIT_USAGE
+    try:
+        config = None
+        if args.config is not None or args.tests is not None:
+            from grader.cli import load_grading_config
+
+            config = load_grading_config(args)
+        times = load_times(args.times) if args.times else {}
+    except (ConfigError, TimeError) as exc:
+        _err(err, str(exc))
+        return EXIT_USAGE
+    entries, problems = load_entries(args.reports, times=times)
+    for problem in problems:
+        _err(err, problem)
+    if problems:
+        return EXIT_USAGE
+    if not entries:
+        _err(err, f"no reports under {args.reports}")
+        return EXIT_USAGE
+    rows = build_rows(
+        entries,
+        deadline=config.deadline if config else None,
+        penalty=config.late_penalty if config else None,
+    )
+    for path in write_gradebook(rows, args.out, title=f"Gradebook: {args.reports.resolve().name}"):
+        err.print(f"wrote {path}", markup=False)
+    return EXIT_OK
+
+
+# The names cli.py looks for: configure_<command>_parser / run_<command>.
+configure_batch_parser = configure_parser
+run_batch = run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m grader.batch ...`: the batch command on its own."""
+    parser = argparse.ArgumentParser(prog="grader batch")
+    configure_parser(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

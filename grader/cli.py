@@ -1,0 +1,218 @@
+"""`grader`: the command line. Thin: parse arguments, call the stages, map failures to exit codes.
+
+Exit codes: 0 grading completed (whatever the score); 1 score below --fail-under; 2 usage or
+configuration error; 3 Docker engine or runner image unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+EXIT_OK = 0
+EXIT_BELOW = 1
+EXIT_USAGE = 2
+EXIT_DOCKER = 3
+
+
+def _err(console: Console, message: str) -> None:
+    console.print(f"grader: error: {message}", markup=False, highlight=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        Console(stderr=True).print("grader: interrupted; containers and temporary files were removed")
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Sandboxed pytest autograder.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="grade one submission in the sandbox")
+    run.add_argument("submission", nargs="?", default=".", type=Path, help="the student's folder (default: .)")
+    run.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
+    run.add_argument("--config", type=Path, help="grading.yml (default: built-in defaults)")
+    run.add_argument("--json", type=Path, metavar="FILE", help="write the full JSON report here")
+    run.add_argument("--summary", type=Path, metavar="FILE", help="write the Markdown summary here")
+    run.add_argument("--image", default=None, help="runner image (default: pytest-grader-runner:latest)")
+    run.add_argument("--base-image", default=None, help="base image when the runner must be built")
+    run.add_argument("--timeout", type=float, help="seconds for the whole run (overrides the config)")
+    run.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when the score is below SCORE")
+    run.add_argument("--quiet", action="store_true", help="print only the total")
+    run.set_defaults(func=cmd_run)
+
+    image = sub.add_parser("image", help="manage the runner image")
+    image_sub = image.add_subparsers(dest="image_command", metavar="ACTION")
+    build = image_sub.add_parser("build", help="build (or rebuild) the runner image")
+    build.add_argument("--base-image", default=None, help="base image (default: $GRADER_BASE_IMAGE or python:3.11-slim)")
+    build.add_argument("--tag", default=None, help="image tag (default: pytest-grader-runner:latest)")
+    build.add_argument("--context", type=Path, default=None, help="the runner/ folder (default: found next to the package)")
+    build.set_defaults(func=cmd_image_build)
+
+    for name, module, help_text in (
+        ("batch", "grader.batch", "grade every submission in a folder (or a list of repositories)"),
+        ("gradebook", "grader.batch", "merge JSON reports into one gradebook"),
+        ("post", "grader.post", "post a JSON report to GitHub (check run, status, comment)"),
+    ):
+        _add_plugin_command(sub, name, module, help_text)
+    return parser
+
+
+def _add_plugin_command(sub: argparse._SubParsersAction, name: str, module: str, help_text: str) -> None:
+    """Subcommands that live in their own modules expose configure_parser(p) and run(args)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return
+    configure = getattr(mod, f"configure_{name}_parser", None) or (
+        getattr(mod, "configure_parser", None) if name != "gradebook" else None
+    )
+    runner = getattr(mod, f"run_{name}", None) or (getattr(mod, "run", None) if name != "gradebook" else None)
+    if configure is None or runner is None:
+        return
+    p = sub.add_parser(name, help=help_text)
+    configure(p)
+    p.set_defaults(func=runner)
+
+
+def load_grading_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from grader.config import ConfigError, GradingConfig, default_config, load_config
+
+    if args.config is None and args.tests is None:
+        raise ConfigError("give --tests DIR (the instructor's tests) or --config grading.yml")
+    if args.config is not None:
+        config: GradingConfig = load_config(args.config)
+        if args.tests is not None:
+            from dataclasses import replace
+
+            if not args.tests.is_dir():
+                raise ConfigError(f"--tests {args.tests} is not a folder")
+            config = replace(config, tests=args.tests.resolve())
+    else:
+        if not args.tests.is_dir():
+            raise ConfigError(f"--tests {args.tests} is not a folder")
+        config = default_config(args.tests)
+    if getattr(args, "timeout", None) is not None:
+        from dataclasses import replace
+
+        if not 1 <= args.timeout <= 3600:
+            raise ConfigError("--timeout must be between 1 and 3600 seconds")
+        config = replace(config, timeout=args.timeout, test_timeout=min(config.test_timeout, args.timeout))
+    return config
+
+
+def ensure_runner_image(client, tag: str, base_image: str | None, console: Console) -> None:  # type: ignore[no-untyped-def]
+    from grader.image import build_image, image_exists
+
+    if image_exists(client, tag):
+        return
+    console.print(f"The runner image {tag} is missing: building it (once)…", markup=False)
+    with console.status("Building the runner image", spinner="dots") as status:
+        build_image(client, tag, base_image=base_image, on_line=lambda line: status.update(line[-100:]))
+    console.print(f"Built {tag}.", markup=False)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from grader.config import ConfigError
+    from grader.manifest import CollectionError
+    from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
+    from grader.report_json import write_json
+    from grader.sandbox import DockerUnavailable, docker_client
+
+    err = Console(stderr=True)
+    out = Console()
+    try:
+        config = load_grading_config(args)
+    except ConfigError as exc:
+        _err(err, str(exc))
+        return EXIT_USAGE
+    if not args.submission.exists():
+        _err(err, f"submission folder {args.submission} does not exist")
+        return EXIT_USAGE
+    image = args.image or os.environ.get("GRADER_IMAGE") or DEFAULT_IMAGE
+    try:
+        client = docker_client()
+        ensure_runner_image(client, image, args.base_image, err)
+        with prepared_tests(config) as tests:
+            with err.status("Grading in the sandbox…", spinner="dots"):
+                report = grade(args.submission, config, image=image, tests=tests, client=client)
+    except DockerUnavailable as exc:
+        _err(err, str(exc))
+        return EXIT_DOCKER
+    except (TestsError, CollectionError) as exc:
+        _err(err, str(exc))
+        return EXIT_USAGE
+
+    report = _apply_late_policy(report, config)
+    report_path = args.json
+    if report_path is not None:
+        write_json(report, report_path)
+    if args.summary is not None:
+        from grader.reporters.markdown import render_summary
+
+        args.summary.write_text(render_summary(report, audience="student"), encoding="utf-8")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from grader.reporters.actions import emit_github
+
+        emit_github(report, os.environ, report_path=str(report_path or ""))
+    if args.quiet:
+        out.print(f"{report.score:g} / {report.max_score:g}", markup=False)
+    else:
+        from grader.reporters.terminal import print_report
+
+        print_report(report, out, audience="instructor")
+    if args.fail_under is not None and report.score < args.fail_under:
+        return EXIT_BELOW
+    return EXIT_OK
+
+
+def _apply_late_policy(report, config):  # type: ignore[no-untyped-def]
+    """Under Actions, a late push loses points by the config's late policy (hook for grader.late)."""
+    if config.deadline is None or config.late_penalty is None:
+        return report
+    try:
+        from grader import late
+    except ImportError:
+        return report
+    apply = getattr(late, "apply_to_report_from_env", None)
+    return apply(report, config, os.environ) if apply else report
+
+
+def cmd_image_build(args: argparse.Namespace) -> int:
+    from grader.image import build_image
+    from grader.pipeline import DEFAULT_IMAGE
+    from grader.sandbox import DockerUnavailable, docker_client
+
+    err = Console(stderr=True)
+    tag = args.tag or DEFAULT_IMAGE
+    try:
+        client = docker_client()
+        with err.status(f"Building {tag}", spinner="dots") as status:
+            image_id = build_image(
+                client, tag, base_image=args.base_image, context=args.context,
+                on_line=lambda line: status.update(line[-100:]),
+            )
+    except DockerUnavailable as exc:
+        _err(err, str(exc))
+        return EXIT_DOCKER
+    err.print(f"Built {tag} ({image_id[:19]})", markup=False)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

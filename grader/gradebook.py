@@ -1,0 +1,301 @@
+"""One table for a whole class: rows from reports, then CSV, Markdown and a histogram.
+
+`build_rows` is pure (reports + late policy -> rows); the renderers are pure functions of rows; only
+`write_gradebook` touches the disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from grader.config import LatePenalty
+from grader.late import LateResult, SubmissionTime, apply_late_policy, format_time
+from grader.models import Report, RunStatus, Status
+
+CSV_NAME = "gradebook.csv"
+MARKDOWN_NAME = "gradebook.md"
+HISTOGRAM_NAME = "histogram.png"
+NOT_GRADED = "not-graded"  # status of a submission whose grading itself crashed (no report)
+
+FIXED_COLUMNS = (
+    "submission",
+    "status",
+    "raw",
+    "final",
+    "max_score",
+    "days_late",
+    "penalty_percent",
+    "submitted_at",
+    "time_source",
+    "integrity_findings",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the batch knows about one submission."""
+
+    name: str
+    report: Report | None  # None when grading crashed before producing a report
+    submitted: SubmissionTime | None = None
+    error: str | None = None  # why there is no report
+    commit: str | None = None  # graded commit, for --repos
+    note: str = ""  # e.g. how the commit or the time was chosen
+
+
+@dataclass(frozen=True)
+class TestCell:
+    name: str  # test id
+    score: float
+    status: Status
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    status: str  # pass | fail | error | not-graded
+    late: LateResult | None  # None when not graded
+    max_score: float | None
+    findings: int
+    submitted: SubmissionTime | None
+    note: str
+    tests: tuple[TestCell, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Grading broke for this submission (the run errored or never happened)."""
+        return self.status in (RunStatus.ERROR.value, NOT_GRADED)
+
+
+def build_rows(
+    entries: Iterable[Entry], *, deadline: datetime | None, penalty: LatePenalty | None
+) -> tuple[Row, ...]:
+    rows = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        report = entry.report
+        if report is None:
+            rows.append(
+                Row(
+                    name=entry.name,
+                    status=NOT_GRADED,
+                    late=None,
+                    max_score=None,
+                    findings=0,
+                    submitted=entry.submitted,
+                    note="; ".join(n for n in (_one_line(entry.error or "not graded"), entry.note) if n),
+                    tests=(),
+                )
+            )
+            continue
+        late = apply_late_policy(report.score, deadline=deadline, penalty=penalty, submitted=entry.submitted)
+        notes = [n for n in (_one_line(report.error or ""), late.note, entry.note) if n]
+        rows.append(
+            Row(
+                name=entry.name,
+                status=report.status.value,
+                late=late,
+                max_score=round(report.max_score, 2),
+                findings=len(report.integrity),
+                submitted=entry.submitted,
+                note="; ".join(notes),
+                tests=tuple(TestCell(t.name, round(t.score, 2), t.status) for t in report.tests),
+            )
+        )
+    return tuple(rows)
+
+
+def test_columns(rows: Sequence[Row]) -> tuple[str, ...]:
+    """Every test id seen, in the order the reports list them (the expected order), new ones appended."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for cell in row.tests:
+            seen.setdefault(cell.name, None)
+    return tuple(seen)
+
+
+def render_csv(rows: Sequence[Row]) -> str:
+    tests = test_columns(rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*FIXED_COLUMNS, *(_cell(t) for t in tests)))
+    for row in rows:
+        scores = {c.name: c.score for c in row.tests}
+        late = row.late
+        writer.writerow(
+            (
+                _cell(row.name),
+                row.status,
+                _num(late.raw if late else None),
+                _num(late.final if late else None),
+                _num(row.max_score),
+                late.days_late if late else "",
+                _num(late.penalty_percent if late else None),
+                format_time(row.submitted.at) if row.submitted else "",
+                row.submitted.source if row.submitted else "",
+                row.findings,
+                _cell(row.note),
+                *(_num(scores.get(t)) for t in tests),
+            )
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    graded: int
+    failed: int  # run errored or not graded
+    by_status: tuple[tuple[str, int], ...]
+    mean_final: float | None
+    median_final: float | None
+    late: int
+
+
+def summarize(rows: Sequence[Row]) -> Summary:
+    finals = [r.late.final for r in rows if r.late is not None]
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row.status] = statuses.get(row.status, 0) + 1
+    return Summary(
+        count=len(rows),
+        graded=len(finals),
+        failed=sum(r.failed for r in rows),
+        by_status=tuple(sorted(statuses.items())),
+        mean_final=round(statistics.fmean(finals), 2) if finals else None,
+        median_final=round(statistics.median(finals), 2) if finals else None,
+        late=sum(1 for r in rows if r.late is not None and r.late.days_late > 0),
+    )
+
+
+def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
+    summary = summarize(rows)
+    lines = [f"# {_md(title)}", ""]
+    statuses = ", ".join(f"{count} {status}" for status, count in summary.by_status) or "none"
+    lines.append(f"**{summary.count}** submissions: {statuses}.")
+    if summary.mean_final is not None:
+        lines.append(
+            f"Final score: mean **{_num(summary.mean_final)}**, median **{_num(summary.median_final)}**."
+        )
+    if summary.late:
+        lines.append(f"{summary.late} submitted late.")
+    lines += [
+        "",
+        "| Submission | Status | Raw | Final | Max | Days late | Integrity | Note |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        late = row.late
+        lines.append(
+            "| "
+            + " | ".join(
+                (
+                    _md(row.name),
+                    row.status,
+                    _num(late.raw if late else None),
+                    _num(late.final if late else None),
+                    _num(row.max_score),
+                    str(late.days_late) if late and late.days_late else "",
+                    str(row.findings) if row.findings else "",
+                    _md(row.note),
+                )
+            )
+            + " |"
+        )
+    tests = test_columns(rows)
+    if tests:
+        lines += ["", "## Tests", "", "| Test | Passed by | Mean score |", "|---|--:|--:|"]
+        graded = [r for r in rows if r.late is not None]
+        cells = [{c.name: c for c in r.tests} for r in graded]
+        for test in tests:
+            scores = [c[test].score for c in cells if test in c]
+            passed = sum(1 for c in cells if test in c and c[test].status is Status.PASSED)
+            mean = _num(round(statistics.fmean(scores), 2)) if scores else ""
+            lines.append(f"| {_md(test)} | {passed} / {len(graded)} | {mean} |")
+    return "\n".join(lines) + "\n"
+
+
+def histogram_values(rows: Sequence[Row]) -> tuple[list[float], str, float]:
+    """Final scores in points when every submission has the same maximum, else in percent of the maximum."""
+    graded = [r for r in rows if r.late is not None and r.max_score]
+    maxima = {r.max_score for r in graded}
+    if len(maxima) == 1:
+        top = float(maxima.pop() or 0)
+        return [r.late.final for r in graded if r.late], "final score (points)", top
+    values = [100 * r.late.final / r.max_score for r in graded if r.late and r.max_score]
+    return values, "final score (% of maximum)", 100.0
+
+
+def render_histogram(rows: Sequence[Row], path: Path, *, title: str = "Final scores") -> bool:
+    """Write a PNG histogram of the final scores. False when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+    except ImportError:
+        return False
+    values, label, top = histogram_values(rows)
+    fig = Figure(figsize=(7, 4), dpi=120)
+    ax = fig.add_subplot()
+    bins = [top * i / 10 for i in range(11)] if top > 0 else 10
+    ax.hist(values, bins=bins, color="#3b7dd8", edgecolor="white")
+    ax.set_xlabel(label)
+    ax.set_ylabel("submissions")
+    not_graded = sum(1 for r in rows if r.late is None)
+    extra = f", {not_graded} not graded" if not_graded else ""
+    ax.set_title(f"{title} ({len(values)} graded{extra})")
+    if top > 0:
+        ax.set_xlim(0, top)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    return True
+
+
+def write_gradebook(rows: Sequence[Row], out: Path, *, title: str = "Gradebook") -> list[Path]:
+    """gradebook.csv, gradebook.md and histogram.png in `out`. Returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in ((CSV_NAME, render_csv(rows)), (MARKDOWN_NAME, render_markdown(rows, title=title))):
+        (out / name).write_text(text, encoding="utf-8")
+        written.append(out / name)
+    if render_histogram(rows, out / HISTOGRAM_NAME, title=f"{title}: final scores"):
+        written.append(out / HISTOGRAM_NAME)
+    return written
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _cell(text: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a cell starting with = + - @ is read as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _md(text: str) -> str:
+    """Safe inside a Markdown table cell: no pipes, no HTML, no line breaks."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("`", "\\`")
+        .replace("\n", " ")
+    )

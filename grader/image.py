@@ -1,0 +1,83 @@
+"""Build the runner image (`runner/Dockerfile`) and make sure it exists before a run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from grader.sandbox import DockerUnavailable
+
+DEFAULT_BASE_IMAGE = "python:3.11-slim"
+HASH_LABEL = "io.github.pytest-grader.runner-hash"
+
+
+def runner_dir(explicit: Path | None = None) -> Path:
+    """The build context: --context, $GRADER_RUNNER_DIR, or runner/ next to the package (source checkout)."""
+    candidates = [explicit] if explicit else []
+    if os.environ.get("GRADER_RUNNER_DIR"):
+        candidates.append(Path(os.environ["GRADER_RUNNER_DIR"]))
+    candidates.append(Path(__file__).resolve().parent.parent / "runner")
+    for path in candidates:
+        if path and (path / "Dockerfile").is_file():
+            return path
+    raise DockerUnavailable(
+        "cannot find the runner's Dockerfile: pass --context DIR (the runner/ folder of the grader's source)"
+    )
+
+
+def context_hash(context: Path) -> str:
+    """A hash of the build context's files: a changed Dockerfile or pin means a different image."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(context).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def build_image(
+    client: docker.DockerClient,
+    tag: str,
+    *,
+    base_image: str | None = None,
+    context: Path | None = None,
+    on_line: Callable[[str], None] = lambda line: None,
+) -> str:
+    """Build the runner image and tag it. Returns the image id. Progress lines go to `on_line`."""
+    ctx = runner_dir(context)
+    base = base_image or os.environ.get("GRADER_BASE_IMAGE") or DEFAULT_BASE_IMAGE
+    image_id = ""
+    try:
+        for chunk in client.api.build(
+            path=str(ctx),
+            tag=tag,
+            buildargs={"BASE_IMAGE": base},
+            labels={HASH_LABEL: context_hash(ctx)},
+            rm=True,
+            forcerm=True,
+            decode=True,
+        ):
+            if "error" in chunk:
+                raise DockerUnavailable(f"building the runner image failed: {chunk['error'].strip()}")
+            if "stream" in chunk and chunk["stream"].strip():
+                on_line(chunk["stream"].rstrip())
+            if "aux" in chunk and "ID" in chunk["aux"]:
+                image_id = chunk["aux"]["ID"]
+    except docker.errors.APIError as exc:
+        raise DockerUnavailable(
+            f"building the runner image failed: {exc.explanation or exc}"
+            + (f" (is the base image {base} reachable? pass --base-image)" if "pull" in str(exc).lower() else "")
+        ) from None
+    return image_id
+
+
+def image_exists(client: docker.DockerClient, tag: str) -> bool:
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True

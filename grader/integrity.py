@@ -1,0 +1,148 @@
+"""Static scan of the submission on the trusted side: where an instructor may want to look.
+
+Student code runs in the same process as pytest, so code that reaches into the test framework,
+walks the interpreter's objects or leaves the process early is the way in-process tampering would
+have to work. The scan reads the source with `ast` (nothing is imported or run) and reports such
+code as findings. A finding never changes a score.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+from grader.models import Finding
+
+MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
+MAX_FINDINGS = 40
+
+# Imports that let code reach the test framework or the interpreter's internals.
+SUSPICIOUS_MODULES = {
+    "_pytest": "imports pytest's internals",
+    "pytest": "imports pytest",
+    "pluggy": "imports pytest's plugin system",
+    "unittest.mock": "imports unittest.mock (patching)",
+    "gc": "imports gc (can reach any live object)",
+    "inspect": "imports inspect (can reach callers' frames)",
+    "ctypes": "imports ctypes (raw memory access)",
+    "atexit": "registers exit handlers",
+    "builtins": "imports builtins (can replace built-in functions)",
+    "importlib": "imports importlib (dynamic imports)",
+    "signal": "imports signal (can disable the test timeout)",
+    "faulthandler": "imports faulthandler",
+    "sys": None,  # too common to report on its own; specific attributes below
+    "os": None,
+}
+SUSPICIOUS_CALLS = {
+    "os._exit": "calls os._exit (ends the test process at once)",
+    "os.kill": "calls os.kill",
+    "os.fork": "calls os.fork",
+    "os.setsid": "calls os.setsid (a daemon process)",
+    "sys.exit": "calls sys.exit",
+    "sys._getframe": "calls sys._getframe (reads callers' frames)",
+    "sys.settrace": "calls sys.settrace",
+    "sys.setprofile": "calls sys.setprofile",
+    "sys.addaudithook": "calls sys.addaudithook",
+    "exec": "calls exec",
+    "eval": "calls eval",
+    "compile": "calls compile",
+    "__import__": "calls __import__ (hidden imports)",
+    "globals": None,
+    "setattr": None,
+}
+SUSPICIOUS_NAMES = {
+    "sys.modules": "touches sys.modules (can swap modules)",
+    "sys.meta_path": "touches sys.meta_path (import hooks)",
+    "sys.path_hooks": "touches sys.path_hooks (import hooks)",
+    "builtins.__import__": "replaces the import machinery",
+    "os.environ": None,
+}
+SUSPICIOUS_STRINGS = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "junit", "/proc/", "Points ", "::notice", "::error",
+                      "::set-output", "::stop-commands", "GITHUB_")
+
+
+def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
+    findings: list[Finding] = []
+    for rel in sorted(files):
+        if not rel.endswith(".py"):
+            continue
+        path = root / rel
+        try:
+            if path.stat().st_size > MAX_SCAN_BYTES:
+                findings.append(Finding("unscanned", "file too large to scan", rel))
+                continue
+            source = path.read_bytes()
+        except OSError:
+            continue
+        findings.extend(scan_source(source, rel))
+        if len(findings) >= MAX_FINDINGS:
+            findings = findings[:MAX_FINDINGS]
+            findings.append(Finding("suspicious-code", "more findings not listed"))
+            break
+    return tuple(findings)
+
+
+def scan_source(source: bytes | str, path: str) -> list[Finding]:
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError):
+        return []  # the test run reports syntax errors to the student with file and line
+    seen: set[str] = set()
+    out: list[Finding] = []
+
+    def add(kind: str, detail: str, node: ast.AST) -> None:
+        if detail in seen:
+            return
+        seen.add(detail)
+        out.append(Finding(kind, f"{detail} (line {getattr(node, 'lineno', '?')})", path))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                _check_module(alias.name, node, add)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            _check_module(node.module, node, add)
+            for alias in node.names:
+                _check_dotted(f"{node.module}.{alias.name}", node, add)
+        elif isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name:
+                _check_dotted(name, node, add)
+        elif isinstance(node, ast.Attribute):
+            name = _dotted(node)
+            if name and name in SUSPICIOUS_NAMES and SUSPICIOUS_NAMES[name]:
+                add("framework-tampering", SUSPICIOUS_NAMES[name], node)  # type: ignore[arg-type]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            for needle in SUSPICIOUS_STRINGS:
+                if needle in node.value:
+                    add("suspicious-string", f"contains the text {needle!r}", node)
+    return out
+
+
+def _check_module(module: str, node: ast.AST, add) -> None:  # type: ignore[no-untyped-def]
+    top = module.split(".")[0]
+    for name in (module, top):
+        reason = SUSPICIOUS_MODULES.get(name)
+        if reason:
+            kind = "framework-import" if top in ("_pytest", "pytest", "pluggy") else "suspicious-import"
+            add(kind, reason, node)
+            return
+
+
+def _check_dotted(name: str, node: ast.AST, add) -> None:  # type: ignore[no-untyped-def]
+    reason = SUSPICIOUS_CALLS.get(name)
+    if reason:
+        kind = "early-exit" if name in ("os._exit", "sys.exit") else "suspicious-call"
+        add(kind, reason, node)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None

@@ -1,0 +1,127 @@
+"""Data that flows between the grading stages.
+
+submission + trusted tests -> sandbox run (SandboxResult, JUnit XML) -> parsed cases (JUnitCase)
+-> scored report (Report) -> reporters.  Everything here is plain immutable data; the stages that
+produce and consume it are functions in their own modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+REPORT_VERSION = 1
+
+
+class Status(StrEnum):
+    """Outcome of one test, as the report shows it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+    NOT_RUN = "not-run"
+
+
+class RunStatus(StrEnum):
+    """Outcome of a whole grading run."""
+
+    PASS = "pass"  # every expected test passed
+    FAIL = "fail"  # grading completed, something did not pass
+    ERROR = "error"  # the run itself broke (crash, timeout, bad submission, no results)
+
+
+@dataclass(frozen=True)
+class ExpectedTest:
+    """A test the instructor's suite defines, learnt on the trusted side without submission code."""
+
+    nodeid: str  # relative to the tests folder, e.g. "test_calc.py::test_fib[3]"
+    file: str  # test file relative to the tests folder
+    line: int  # 1-based line of the test function
+    title: str | None = None  # first paragraph of the docstring, if any
+    marker_points: float | None = None  # from @pytest.mark.points(n)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback entry found in a failure's text."""
+
+    path: str
+    line: int  # 1-based
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    """One <testcase> of a JUnit report, already merged (worst outcome wins for duplicates)."""
+
+    classname: str
+    name: str
+    status: Status  # PASSED, FAILED, ERROR or SKIPPED
+    message: str = ""  # one line: the failure/error/skip message attribute
+    details: str = ""  # full text: traceback with pytest's assertion diff
+    output: str = ""  # captured stdout/stderr of the test
+    file: str | None = None  # from xunit1's file attribute
+    line: int | None = None  # 1-based (xunit1 writes it 0-based; the parser converts)
+    duration_s: float = 0.0
+    frames: tuple[Frame, ...] = ()  # traceback entries parsed from details, outermost first
+
+
+@dataclass(frozen=True)
+class JUnitReport:
+    cases: tuple[JUnitCase, ...]
+    # Collection errors: (module path relative to the tests folder or dotted name, message, details)
+    collection_errors: tuple[JUnitCase, ...] = ()
+    error: str | None = None  # set when the XML itself could not be read
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the grader noticed and neutralised. Never lowers a score on its own."""
+
+    kind: str  # e.g. "ignored-config", "test-named-file", "symlink", "framework-import", "early-exit"
+    detail: str
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    exit_code: int | None = None
+    timed_out: bool = False
+    oom_killed: bool = False
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class TestScore:
+    """One expected test in the final report."""
+
+    name: str  # the test id (nodeid relative to the tests folder)
+    status: Status
+    score: float
+    max_score: float
+    title: str | None = None  # human title (docstring)
+    message: str = ""  # short, one or a few lines
+    details: str = ""  # traceback / diff; empty for hidden tests in student-facing views
+    output: str = ""  # captured output (bounded)
+    file: str | None = None  # student's file (relative to the submission) or the test file
+    line: int | None = None  # 1-based
+    hidden: bool = False
+    group: str | None = None
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Report:
+    score: float
+    max_score: float
+    status: RunStatus
+    tests: tuple[TestScore, ...]
+    integrity: tuple[Finding, ...] = ()
+    sandbox: SandboxInfo = field(default_factory=SandboxInfo)
+    error: str | None = None  # one line saying why the run itself broke, when it did
+    output: str = ""  # the session's captured stdout/stderr (bounded), for instructors
+    version: int = REPORT_VERSION
+
+    @property
+    def passed(self) -> int:
+        return sum(t.status is Status.PASSED for t in self.tests)

@@ -1,0 +1,104 @@
+"""Grade one submission: the stages glued together, side effects at the edges.
+
+tests -> staged copy -> expected tests (trusted collection)
+submission -> staged copy (+ findings) -> static scan (+ findings)
+both -> sandbox -> JUnit XML -> parsed cases -> scored Report
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+
+from grader.config import GradingConfig
+from grader.integrity import scan_submission
+from grader.junit import parse_junit
+from grader.manifest import collect_expected
+from grader.models import ExpectedTest, JUnitReport, Report
+from grader.sandbox import SandboxSpec, docker_client, run_sandbox
+from grader.scoring import score_report
+from grader.staging import stage_submission, stage_tests
+
+DEFAULT_IMAGE = "pytest-grader-runner:latest"
+
+
+@dataclass(frozen=True)
+class PreparedTests:
+    """The instructor's tests, staged once and collected once (shared by every submission of a batch)."""
+
+    path: Path
+    expected: tuple[ExpectedTest, ...]
+
+
+class TestsError(Exception):
+    """The instructor's tests folder cannot be used (one line, for the instructor)."""
+
+
+@contextmanager
+def prepared_tests(config: GradingConfig) -> Iterator[PreparedTests]:
+    """Stage the tests into a private folder and learn the expected tests from that copy.
+
+    Collection runs on the copy, never in place: next to the original there may be the student's
+    own code (a Classroom repository holds both), which must not be importable on the host.
+    """
+    with tempfile.TemporaryDirectory(prefix="grader-tests-") as tmp:
+        staged = stage_tests(config.tests, Path(tmp) / "tests")
+        if staged.error:
+            raise TestsError(staged.error)
+        os.chmod(tmp, 0o755)
+        yield PreparedTests(staged.path, collect_expected(staged.path))
+
+
+def grade(
+    submission: Path,
+    config: GradingConfig,
+    *,
+    image: str = DEFAULT_IMAGE,
+    tests: PreparedTests | None = None,
+    client: docker.DockerClient | None = None,
+) -> Report:
+    """Grade one submission. Raises DockerUnavailable, TestsError or CollectionError; never for the submission."""
+    if tests is None:
+        with prepared_tests(config) as prepared:
+            return grade(submission, config, image=image, tests=prepared, client=client)
+    client = client or docker_client()
+    with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
+        os.chmod(tmp, 0o755)
+        exclude = [config.tests] + ([config.source] if config.source else [])
+        staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
+        findings = list(staged.findings)
+        if staged.error:
+            return score_report(tests.expected, JUnitReport(cases=()), config, findings=tuple(findings),
+                                run_error=staged.error)
+        # The static scan is independent of the run: overlap it with the container's start-up.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(scan_submission, staged.path, staged.files)
+            spec = SandboxSpec(
+                image=image,
+                submission=staged.path,
+                tests=tests.path,
+                limits=config.limits,
+                timeout=config.timeout,
+                test_timeout=config.test_timeout,
+            )
+            result = run_sandbox(spec, client)
+            findings.extend(scan.result())
+    findings.extend(result.findings)
+    junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
+    return score_report(
+        tests.expected,
+        junit,
+        config,
+        submission_files=staged.files,
+        findings=tuple(findings),
+        sandbox=result.info,
+        run_error=result.error or junit.error,
+        output=result.output,
+    )

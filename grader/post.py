@@ -1,0 +1,491 @@
+"""`grader post`: publish a graded report to GitHub as a check run, a commit status and/or a PR comment.
+
+Runs after `grader run` has written the job summary and the step outputs, so nothing here can lose
+the score: every GitHub API failure (read-only token on a fork's pull request, missing permission,
+outage after the retries) is reported as a `::warning::` and the command still exits 0. Exit 2 is
+for usage errors only (unreadable report, unknown mode, no repository in the environment).
+
+The token comes from GITHUB_TOKEN (or GH_TOKEN); the action passes its `token` input there. The
+repository, commit and pull request come from the job's environment (see `grader.github_api`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from githubkit import GitHub
+from githubkit.exception import GitHubException, RequestFailed
+
+from grader.github_api import ContextError, GitHubContext, context_from_env, make_client, read_token
+from grader.models import Report, RunStatus, Status
+from grader.report_json import from_json
+from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
+from grader.reporters.markdown import render_summary
+
+MODES = ("check-run", "status", "comment")
+DEFAULT_CHECK_NAME = "Autograding"
+
+# GitHub's limits (REST docs for check runs, commit statuses and issue comments).
+SUMMARY_MAX_CHARS = 65_535
+ANNOTATIONS_PER_REQUEST = 50
+ANNOTATION_TITLE_MAX_CHARS = 255
+ANNOTATION_TEXT_MAX_BYTES = 64 * 1024 - 1
+STATUS_DESCRIPTION_MAX_CHARS = 140
+COMMENT_MAX_CHARS = 65_536
+# Past this many annotations the check run is no more useful and each batch is one more request
+# against the secondary rate limit (about 80 writes a minute).
+MAX_ANNOTATIONS = 1000
+
+CLASSROOM_BOT = "github-classroom[bot]"
+CLASSROOM_FEEDBACK_TITLE = "Feedback"
+PAGE_SIZE = 100
+MAX_PAGES = 20
+
+_NOT_GOOD = (Status.FAILED, Status.ERROR)
+_CONCLUSION = {RunStatus.PASS: "success", RunStatus.FAIL: "failure", RunStatus.ERROR: "neutral"}
+_STATE = {RunStatus.PASS: "success", RunStatus.FAIL: "failure", RunStatus.ERROR: "error"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure: what to send
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    """`check-run,comment` -> ("check-run", "comment"); `none` or empty -> ()."""
+    modes: list[str] = []
+    for part in text.replace(" ", ",").split(","):
+        mode = part.strip().lower()
+        if not mode or mode == "none":
+            continue
+        if mode not in MODES:
+            raise ValueError(f"unknown post mode {mode!r} (choose from {', '.join(MODES)} or none)")
+        if mode not in modes:
+            modes.append(mode)
+    return tuple(modes)
+
+
+def score_text(report: Report) -> str:
+    return f"{format_number(report.score)}/{format_number(report.max_score)}"
+
+
+def check_title(report: Report) -> str:
+    """The check run's title: the score first, since that is what the checks list shows."""
+    if report.status is RunStatus.ERROR:
+        reason = one_line(report.error or "the submission could not be graded", 150)
+        title = f"Score {score_text(report)} · grading error: {reason}"
+    else:
+        title = f"Score {score_text(report)} · {report.passed}/{len(report.tests)} tests passed"
+    return bmp_only(truncate(title, ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True)
+
+
+def status_description(report: Report) -> str:
+    if report.status is RunStatus.ERROR:
+        text = f"Score {score_text(report)}, grading error: {one_line(report.error or 'unknown', 100)}"
+    else:
+        text = f"Score {score_text(report)}, {report.passed}/{len(report.tests)} tests passed"
+    return bmp_only(truncate(text, STATUS_DESCRIPTION_MAX_CHARS, sep=" "), code=True)
+
+
+def fit_bytes(text: str, max_bytes: int) -> str:
+    """`text`, shortened with a note when needed, so that its UTF-8 encoding fits in `max_bytes`."""
+    if utf8_len(text) <= max_bytes:
+        return text
+    low, high = 0, len(text)  # the longest character budget whose truncation fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if utf8_len(truncate(text, middle)) <= max_bytes:
+            low = middle
+        else:
+            high = middle - 1
+    return truncate(text, low)
+
+
+def _annotation_text(text: str) -> str:
+    return fit_bytes(bmp_only(clean(text), code=True), ANNOTATION_TEXT_MAX_BYTES)
+
+
+def annotation_path(file: str, *, submission: str, tests: str | None, workspace: Path) -> str | None:
+    """Where `file` (relative to the submission, or for a test file to the tests folder) is in the
+    repository, as a repository-relative POSIX path; None when it is outside the repository."""
+    if not file or os.path.isabs(file):
+        return None
+    candidates = [os.path.join(submission, file)]
+    if tests:
+        candidates.append(os.path.join(tests, file))
+    inside = []
+    for candidate in candidates:
+        absolute = os.path.normpath(os.path.join(workspace, candidate))
+        relative = os.path.relpath(absolute, workspace)
+        if relative == os.curdir or relative.startswith(os.pardir):
+            continue
+        if os.path.isfile(absolute):
+            return Path(relative).as_posix()
+        inside.append(Path(relative).as_posix())
+    return inside[0] if inside else None
+
+
+def build_annotations(
+    report: Report, *, submission: str = ".", tests: str | None = None, workspace: Path | None = None
+) -> list[dict[str, Any]]:
+    """One `failure` annotation per failed or erroring test that has a place, then one `warning` per
+    integrity finding on a file. Hidden tests say only that a hidden test did not pass."""
+    workspace = workspace or Path.cwd()
+    annotations: list[dict[str, Any]] = []
+    for test in report.tests:
+        if test.status not in _NOT_GOOD or not test.file or not test.line:
+            continue
+        path = annotation_path(test.file, submission=submission, tests=tests, workspace=workspace)
+        if path is None:
+            continue
+        verb = "raised an error" if test.status is Status.ERROR else "failed"
+        if test.hidden:
+            title = f"A hidden test {verb}"
+            message = "A hidden test did not pass on this line."
+            details = ""
+        else:
+            title = f"{test.title or test.name} {verb}"
+            message = test.message or f"The test {verb}."
+            details = test.details
+        annotation: dict[str, Any] = {
+            "path": path,
+            "start_line": max(1, test.line),
+            "end_line": max(1, test.line),
+            "annotation_level": "failure",
+            "title": bmp_only(truncate(one_line(title), ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True),
+            "message": _annotation_text(message),
+        }
+        if details.strip():
+            annotation["raw_details"] = _annotation_text(details)
+        annotations.append(annotation)
+    for finding in report.integrity:
+        if not finding.path:
+            continue
+        path = annotation_path(finding.path, submission=submission, tests=None, workspace=workspace)
+        if path is None:
+            continue
+        annotations.append(
+            {
+                "path": path,
+                "start_line": 1,
+                "end_line": 1,
+                "annotation_level": "warning",
+                "title": bmp_only(truncate(f"Integrity check: {one_line(finding.kind)}", 255), code=True),
+                "message": _annotation_text(finding.detail or finding.kind),
+            }
+        )
+    return annotations
+
+
+def summary_markdown(report: Report, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """The student-facing Markdown report, within `limit` characters and free of characters above
+    U+FFFF (the renderer already escapes what it takes from the report; this is a safety net)."""
+    budget = limit
+    for _ in range(4):
+        text = bmp_only(render_summary(report, audience="student", limit=budget))
+        if len(text) <= limit:
+            return text
+        budget -= len(text) - limit + 64
+    return truncate(text, limit)
+
+
+@dataclass(frozen=True)
+class CheckRunPlan:
+    create: dict[str, Any]
+    updates: tuple[dict[str, Any], ...]  # each appends one more batch of annotations
+    total_annotations: int
+    dropped_annotations: int
+
+
+def plan_check_run(
+    report: Report, *, name: str, head_sha: str, annotations: Sequence[dict[str, Any]], summary: str
+) -> CheckRunPlan:
+    """The create request (with the first batch of annotations) and one update per further batch."""
+    kept = list(annotations[:MAX_ANNOTATIONS])
+    batches = [kept[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(kept), ANNOTATIONS_PER_REQUEST)]
+    output: dict[str, Any] = {"title": check_title(report), "summary": summary}
+    create: dict[str, Any] = {
+        "name": bmp_only(truncate(one_line(name), 255), code=True),
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": _CONCLUSION[report.status],
+        "output": {**output, "annotations": batches[0]} if batches else output,
+    }
+    updates = tuple({"output": {**output, "annotations": batch}} for batch in batches[1:])
+    return CheckRunPlan(create, updates, len(kept), len(annotations) - len(kept))
+
+
+def comment_marker(check_name: str) -> str:
+    """Hidden first line of our PR comment; finding it again is how the comment is updated in place."""
+    return f"<!-- pytest-grader:comment name={quote(check_name, safe='')} -->"
+
+
+def comment_body(report: Report, *, check_name: str, sha: str, run_url: str | None) -> str:
+    marker = comment_marker(check_name)
+    footer = f"\n\n---\n<sub>{_md_plain(check_name)} · graded commit `{sha[:12]}`"
+    footer += f" · [workflow run]({run_url})</sub>" if run_url else "</sub>"
+    body = summary_markdown(report, COMMENT_MAX_CHARS - len(marker) - len(footer) - 1)
+    return f"{marker}\n{body}{footer}"
+
+
+def _md_plain(text: str) -> str:
+    return "".join(f"&#{ord(c)};" if c in "\\`*_[]<>|~!$&" else c for c in one_line(text, 100))
+
+
+# ---------------------------------------------------------------------------------------------
+# Effects: sending it
+
+
+class Log:
+    """Lines for the job log; warnings as workflow commands so they show on the run page."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.warnings: list[str] = []
+
+    def info(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def warning(self, text: str, title: str = "Grader result not posted") -> None:
+        self.warnings.append(text)
+        print(f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True)
+
+    def notice(self, text: str) -> None:
+        print(f"::notice::{_escape_data(text)}", file=self.stream, flush=True)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def describe_failure(exc: GitHubException) -> tuple[int | None, str]:
+    """(HTTP status or None, GitHub's message) of a failed request."""
+    if isinstance(exc, RequestFailed):
+        status = exc.response.status_code
+        message = ""
+        try:
+            data = exc.response.raw_response.json()
+            if isinstance(data, dict):
+                message = str(data.get("message") or "")
+        except ValueError:
+            message = exc.response.raw_response.text[:200]
+        return status, one_line(message, 200) or exc.response.raw_response.reason_phrase
+    cause = getattr(exc, "exc", None)
+    return None, one_line(repr(cause or exc), 200)
+
+
+REPORT_STILL_THERE = "The score and the full report are in this job's summary and the step outputs."
+
+
+class Poster:
+    def __init__(self, gh: GitHub[Any], ctx: GitHubContext, log: Log) -> None:
+        self.gh = gh
+        self.ctx = ctx
+        self.log = log
+
+    def failed(self, what: str, exc: GitHubException, permission: str) -> None:
+        status, message = describe_failure(exc)
+        if status in (401, 403, 404):
+            why = f"GitHub answered {status} ({message})."
+            if self.ctx.fork:
+                why += " Pull requests from forks get a read-only token, so nothing can be posted."
+            else:
+                why += f" The token needs `permissions: {permission}: write`."
+        elif status is None:
+            why = f"the GitHub API could not be reached ({message})."
+        else:
+            why = f"GitHub answered {status} ({message}) even after retries."
+        self.log.warning(f"Could not {what}: {why} {REPORT_STILL_THERE}")
+
+    # check run ---------------------------------------------------------------------------------
+
+    def check_run(self, report: Report, *, name: str, annotations: Sequence[dict[str, Any]]) -> bool:
+        ctx = self.ctx
+        plan = plan_check_run(
+            report, name=name, head_sha=ctx.sha, annotations=annotations, summary=summary_markdown(report)
+        )
+        try:
+            created = self.gh.rest.checks.create(ctx.owner, ctx.repo, data=plan.create).json()
+        except GitHubException as exc:
+            self.failed("create the check run", exc, "checks")
+            return False
+        check_run_id = int(created["id"])
+        sent = len(plan.create["output"].get("annotations", []))
+        for update in plan.updates:
+            try:
+                self.gh.rest.checks.update(ctx.owner, ctx.repo, check_run_id, data=update)
+            except GitHubException as exc:
+                self.failed(f"add all annotations to the check run ({sent} of {plan.total_annotations} sent)",
+                            exc, "checks")
+                return False
+            sent += len(update["output"]["annotations"])
+        where = created.get("html_url") or f"id {check_run_id}"
+        self.log.info(f"Posted check run {name!r} on {ctx.sha[:12]} with {sent} annotations: {where}")
+        if plan.dropped_annotations:
+            self.log.info(f"{plan.dropped_annotations} more annotations were left out (at most {MAX_ANNOTATIONS}).")
+        return True
+
+    # commit status ------------------------------------------------------------------------------
+
+    def status(self, report: Report, *, context: str) -> bool:
+        ctx = self.ctx
+        data: dict[str, Any] = {
+            "state": _STATE[report.status],
+            "description": status_description(report),
+            "context": bmp_only(one_line(context, 255), code=True),
+        }
+        if ctx.run_url:
+            data["target_url"] = ctx.run_url
+        try:
+            self.gh.rest.repos.create_commit_status(ctx.owner, ctx.repo, ctx.sha, data=data)
+        except GitHubException as exc:
+            self.failed("set the commit status", exc, "statuses")
+            return False
+        self.log.info(f"Set commit status {context!r} on {ctx.sha[:12]}: {data['state']}, {data['description']}")
+        return True
+
+    # pull request comment ---------------------------------------------------------------------
+
+    def comment(self, report: Report, *, check_name: str) -> bool:
+        ctx = self.ctx
+        try:
+            number = ctx.pr_number or self.feedback_pull_request()
+        except GitHubException as exc:
+            self.failed("look for GitHub Classroom's Feedback pull request", exc, "pull-requests")
+            return False
+        if number is None:
+            self.log.notice(
+                "No comment posted: this run is not for a pull request and the repository has no open "
+                f"GitHub Classroom {CLASSROOM_FEEDBACK_TITLE!r} pull request."
+            )
+            return False
+        body = comment_body(report, check_name=check_name, sha=ctx.sha, run_url=ctx.run_url)
+        marker = comment_marker(check_name)
+        try:
+            existing = self.find_comment(number, marker)
+            if existing is None:
+                made = self.gh.rest.issues.create_comment(ctx.owner, ctx.repo, number, data={"body": body}).json()
+                verb = "Posted"
+            else:
+                made = self.gh.rest.issues.update_comment(
+                    ctx.owner, ctx.repo, existing, data={"body": body}
+                ).json()
+                verb = "Updated"
+        except GitHubException as exc:
+            self.failed(f"comment on pull request #{number}", exc, "pull-requests")
+            return False
+        self.log.info(f"{verb} the grading comment on pull request #{number}: {made.get('html_url', '')}")
+        return True
+
+    def feedback_pull_request(self) -> int | None:
+        """The open pull request GitHub Classroom made for feedback, if the repository has one."""
+        for pull in self._pages(lambda page: self.gh.rest.pulls.list(
+            self.ctx.owner, self.ctx.repo, state="open", per_page=PAGE_SIZE, page=page
+        ).json()):
+            user = pull.get("user") or {}
+            if pull.get("title") == CLASSROOM_FEEDBACK_TITLE and user.get("login") == CLASSROOM_BOT:
+                return int(pull["number"])
+        return None
+
+    def find_comment(self, number: int, marker: str) -> int | None:
+        for comment in self._pages(lambda page: self.gh.rest.issues.list_comments(
+            self.ctx.owner, self.ctx.repo, number, per_page=PAGE_SIZE, page=page
+        ).json()):
+            if str(comment.get("body") or "").startswith(marker):
+                return int(comment["id"])
+        return None
+
+    @staticmethod
+    def _pages(fetch: Callable[[int], Any]) -> Iterator[dict[str, Any]]:
+        for page in range(1, MAX_PAGES + 1):
+            items = fetch(page)
+            if not isinstance(items, list):
+                return
+            yield from (item for item in items if isinstance(item, dict))
+            if len(items) < PAGE_SIZE:
+                return
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def configure_parser(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Publish a JSON report (from `grader run --json`) to GitHub: a check run on the commit, a "
+        "commit status and/or a comment on the pull request. API failures are warnings (exit 0)."
+    )
+    p.add_argument("--report", required=True, type=Path, help="the JSON report written by `grader run --json`")
+    p.add_argument(
+        "--mode", default="check-run",
+        help="what to post, comma-separated: check-run, status, comment; or none (default: check-run)",
+    )
+    p.add_argument("--check-name", default=DEFAULT_CHECK_NAME,
+                   help="name of the check run, context of the status, key of the comment (default: %(default)s)")
+    p.add_argument("--submission", default=".",
+                   help="the submission folder relative to the repository root, for annotation paths (default: .)")
+    p.add_argument("--tests", default=None,
+                   help="the tests folder relative to the repository root, to annotate test files that are in it")
+    p.add_argument("--workspace", type=Path, default=None,
+                   help="the repository checkout (default: $GITHUB_WORKSPACE, else the current directory)")
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> int:
+    env = os.environ if env is None else env
+    log = Log(stream)
+    try:
+        modes = parse_modes(args.mode)
+    except ValueError as exc:
+        print(f"grader post: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = from_json(json.loads(Path(args.report).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"grader post: cannot read the report {args.report}: {exc}", file=sys.stderr)
+        return 2
+    if not modes:
+        log.info("grader post: mode none, nothing to post.")
+        return 0
+    try:
+        ctx = context_from_env(env)
+    except ContextError as exc:
+        print(f"grader post: {exc} (run it inside a GitHub Actions job)", file=sys.stderr)
+        return 2
+    token = read_token(env)
+    if token is None:
+        log.warning(f"No token: set GITHUB_TOKEN to post the result. {REPORT_STILL_THERE}")
+        return 0
+    workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
+    with make_client(token, ctx.api_url) as gh:
+        poster = Poster(gh, ctx, log)
+        if "check-run" in modes:
+            annotations = build_annotations(
+                report, submission=args.submission, tests=args.tests, workspace=workspace
+            )
+            poster.check_run(report, name=args.check_name, annotations=annotations)
+        if "status" in modes:
+            poster.status(report, context=args.check_name)
+        if "comment" in modes:
+            poster.comment(report, check_name=args.check_name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="grader post")
+    configure_parser(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The `--json` report: a stable, versioned contract (schema in grader/schemas/report.schema.json).
+
+Keys never change meaning within a `version`; adding a key is a new version.  Scores are numbers
+rounded to 2 decimals, durations to 3.  This is the instructor's view: hidden tests keep their
+details here; student-facing reporters strip them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from grader.models import REPORT_VERSION, Finding, Report, RunStatus, SandboxInfo, Status, TestScore
+
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "report.schema.json"
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as plain JSON data, keys in a fixed order."""
+    return {
+        "version": report.version,
+        "score": _score(report.score),
+        "max_score": _score(report.max_score),
+        "status": report.status.value,
+        "error": report.error,
+        "tests": [_test(t) for t in report.tests],
+        "integrity": [{"kind": f.kind, "path": f.path, "detail": f.detail} for f in report.integrity],
+        "sandbox": {
+            "exit_code": report.sandbox.exit_code,
+            "timed_out": report.sandbox.timed_out,
+            "oom_killed": report.sandbox.oom_killed,
+            "duration_s": _seconds(report.sandbox.duration_s),
+        },
+        "output": report.output,
+    }
+
+
+def write_json(report: Report, path: str | os.PathLike[str]) -> None:
+    """Write the report atomically (a reader never sees half a file), UTF-8, 2-space indent."""
+    target = Path(path)
+    text = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def from_json(data: dict[str, Any]) -> Report:
+    """Rebuild a Report from `to_json` output. Raises ValueError naming the first bad key."""
+    try:
+        version = int(data["version"])
+        if version > REPORT_VERSION:
+            raise ValueError(f"report version {version} is newer than this grader ({REPORT_VERSION})")
+        sandbox = data["sandbox"]
+        return Report(
+            version=version,
+            score=float(data["score"]),
+            max_score=float(data["max_score"]),
+            status=RunStatus(data["status"]),
+            error=data["error"],
+            tests=tuple(_test_from(t) for t in data["tests"]),
+            integrity=tuple(
+                Finding(kind=f["kind"], detail=f["detail"], path=f["path"]) for f in data["integrity"]
+            ),
+            sandbox=SandboxInfo(
+                exit_code=sandbox["exit_code"],
+                timed_out=bool(sandbox["timed_out"]),
+                oom_killed=bool(sandbox["oom_killed"]),
+                duration_s=float(sandbox["duration_s"]),
+            ),
+            output=data["output"],
+        )
+    except KeyError as exc:
+        raise ValueError(f"not a grader report: missing key {exc.args[0]!r}") from None
+    except (TypeError, AttributeError) as exc:
+        raise ValueError(f"not a grader report: {exc}") from None
+
+
+def _test(t: TestScore) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "title": t.title,
+        "status": t.status.value,
+        "score": _score(t.score),
+        "max_score": _score(t.max_score),
+        "message": t.message,
+        "details": t.details,
+        "output": t.output,
+        "file": t.file,
+        "line": t.line,
+        "hidden": t.hidden,
+        "group": t.group,
+        "duration_s": _seconds(t.duration_s),
+    }
+
+
+def _test_from(t: dict[str, Any]) -> TestScore:
+    return TestScore(
+        name=t["name"],
+        title=t["title"],
+        status=Status(t["status"]),
+        score=float(t["score"]),
+        max_score=float(t["max_score"]),
+        message=t["message"],
+        details=t["details"],
+        output=t["output"],
+        file=t["file"],
+        line=t["line"],
+        hidden=bool(t["hidden"]),
+        group=t["group"],
+        duration_s=float(t["duration_s"]),
+    )
+
+
+def _score(value: float) -> float:
+    return round(value, 2) + 0.0  # + 0.0: never -0.0
+
+
+def _seconds(value: float) -> float:
+    return round(value, 3) + 0.0

@@ -1,0 +1,34 @@
+"""Renderers of a Report: terminal (rich), Markdown summary, GitHub Actions, GitHub Classroom.
+
+All renderers treat every string in the report that a submission can influence as hostile:
+it is cleaned of control characters, bounded, and escaped for its destination.
+"""
+
+from grader.reporters.actions import (
+    annotations,
+    classroom_notices,
+    emit_github,
+    escape_data,
+    escape_property,
+    guard_untrusted_output,
+    write_outputs,
+    write_summary,
+)
+from grader.reporters.classroom import classroom_result, encode_result
+from grader.reporters.markdown import render_summary
+from grader.reporters.terminal import print_report
+
+__all__ = [
+    "annotations",
+    "classroom_notices",
+    "classroom_result",
+    "emit_github",
+    "encode_result",
+    "escape_data",
+    "escape_property",
+    "guard_untrusted_output",
+    "print_report",
+    "render_summary",
+    "write_outputs",
+    "write_summary",
+]

@@ -1,0 +1,348 @@
+"""Submissions from git repositories (`grader batch --repos FILE`).
+
+Each line of the file is a git URL or a local repository path. A repository is fetched shallowly into a
+folder of its own, at `--ref` (a branch, tag or commit; default: the remote's default branch) or, with
+`--deadline`, at what was pushed before the deadline.
+
+Which commit and which time count:
+- GitHub repositories: GitHub's repository activity API (`GET /repos/{owner}/{repo}/activity`) records
+  every push with a server-side timestamp. With `--deadline` the graded commit is the head of the last push
+  to the branch before the deadline, and its push time is the submission time. Without it, the submission
+  time is the time of the first push that made the graded commit the head of the branch.
+- Other URLs and local paths: git has no push time, so with `--deadline` the commit is chosen by committer
+  date, which the student can set; the gradebook says so. Lateness then needs times the instructor supplies
+  (`--times FILE`).
+
+Untrusted repositories are fetched without running anything from them (a fetched repository's hooks and
+config never apply), without submodules, LFS smudge filters or credential prompts, and the graded files are
+exported without a .git folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from grader.late import SubmissionTime, TimeError, format_time, parse_time
+
+GIT_TIMEOUT_S = 300.0
+API_TIMEOUT_S = 30.0
+MAX_ACTIVITY_PAGES = 10  # 1 000 pushes per repository
+_GITHUB_URL_RE = re.compile(
+    r"^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
+    r"(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
+)
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class RepoError(Exception):
+    """A repository that cannot be fetched or dated, worded for the instructor (one line)."""
+
+
+@dataclass(frozen=True)
+class RepoSpec:
+    source: str  # URL or local path as written in the file (local paths made absolute)
+    name: str  # unique submission name
+    github: tuple[str, str] | None = None  # (owner, repo) for github.com repositories
+
+
+@dataclass(frozen=True)
+class Checkout:
+    path: Path
+    commit: str
+    submitted: SubmissionTime | None  # trusted push time, when there is one
+    note: str = ""  # e.g. why there is no trusted time
+
+
+@dataclass(frozen=True)
+class Push:
+    """One entry of GitHub's repository activity: the branch `ref` moved to `after` at `at`."""
+
+    after: str
+    ref: str
+    at: datetime
+    kind: str  # push, force_push, branch_creation, pr_merge, merge_queue_merge
+
+
+# -- the repositories file ----------------------------------------------------------------------------------
+
+
+def github_repo(url: str) -> tuple[str, str] | None:
+    m = _GITHUB_URL_RE.match(url.strip())
+    return (m.group("owner"), m.group("repo")) if m else None
+
+
+def parse_repos(text: str, *, base_dir: Path) -> tuple[RepoSpec, ...]:
+    """One git URL or local path per line; blank lines and `#` comments are skipped. Names are unique."""
+    specs: list[tuple[str, str, tuple[str, str] | None]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        gh = github_repo(line)
+        if gh is not None:
+            specs.append((line, gh[1], gh))
+        elif re.match(r"^[a-z][a-z0-9+.-]*://", line) or re.match(r"^[^/]+@[^/:]+:", line):
+            specs.append((line, line.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1], None))
+        else:
+            path = (base_dir / line).resolve()
+            specs.append((str(path), path.name, None))
+    names = [_NAME_RE.sub("-", n.removesuffix(".git")).strip("-.") or "repo" for _, n, _ in specs]
+    owners = [gh[0] if gh else None for _, _, gh in specs]
+    result: list[RepoSpec] = []
+    used: set[str] = set()
+    for (source, _, gh), name, owner in zip(specs, names, owners, strict=True):
+        if names.count(name) > 1 and owner:
+            name = f"{owner}-{name}"
+        unique, n = name, 2
+        while unique in used:
+            unique, n = f"{name}-{n}", n + 1
+        used.add(unique)
+        result.append(RepoSpec(source=source, name=unique, github=gh))
+    return tuple(result)
+
+
+def load_repos(path: Path) -> tuple[RepoSpec, ...]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RepoError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    specs = parse_repos(text, base_dir=path.parent.resolve())
+    if not specs:
+        raise RepoError(f"{path}: no repositories listed (one git URL or local path per line)")
+    return specs
+
+
+# -- GitHub's record of pushes ------------------------------------------------------------------------------
+
+
+Opener = Callable[[urllib.request.Request, float], tuple[bytes, Mapping[str, str]]]
+
+
+def _urlopen(request: urllib.request.Request, timeout: float) -> tuple[bytes, Mapping[str, str]]:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read(10 * 1024 * 1024), dict(response.headers.items())
+
+
+@dataclass(frozen=True)
+class GitHubApi:
+    url: str = "https://api.github.com"
+    token: str | None = None
+    opener: Opener = _urlopen
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GitHubApi:
+        token = env.get("GRADER_GITHUB_TOKEN") or env.get("GH_TOKEN") or env.get("GITHUB_TOKEN") or None
+        return cls(url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"), token=token)
+
+    def pushes(self, owner: str, repo: str, *, ref: str) -> tuple[Push, ...]:
+        """Pushes that moved `ref` (refs/heads/NAME), newest first, at most MAX_ACTIVITY_PAGES pages."""
+        query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
+        url: str | None = f"{self.url}/repos/{owner}/{repo}/activity?{query}"
+        pushes: list[Push] = []
+        for _ in range(MAX_ACTIVITY_PAGES):
+            if url is None:
+                break
+            body, headers = self._get(url)
+            try:
+                items = json.loads(body)
+            except ValueError:
+                raise RepoError(f"GitHub activity of {owner}/{repo}: not JSON") from None
+            if not isinstance(items, list):
+                raise RepoError(f"GitHub activity of {owner}/{repo}: unexpected answer")
+            pushes.extend(p for p in map(_push, items) if p is not None)
+            url = _next_link(headers.get("Link") or headers.get("link") or "")
+        return tuple(sorted(pushes, key=lambda p: p.at, reverse=True))
+
+    def _get(self, url: str) -> tuple[bytes, Mapping[str, str]]:
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(url, headers=headers)
+        try:
+            return self.opener(request, API_TIMEOUT_S)
+        except urllib.error.HTTPError as exc:
+            hint = (
+                " (set GH_TOKEN for private repositories and a higher rate limit)" if not self.token else ""
+            )
+            raise RepoError(f"GitHub API {exc.code} for {url.split('?')[0]}{hint}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise RepoError(f"GitHub API unreachable: {getattr(exc, 'reason', exc)}") from None
+
+
+def _push(item: object) -> Push | None:
+    if not isinstance(item, Mapping):
+        return None
+    after, ref, stamp = item.get("after"), item.get("ref"), item.get("timestamp")
+    if not isinstance(after, str) or not _SHA_RE.match(after) or not isinstance(stamp, str):
+        return None  # branch deletions have no `after`
+    try:
+        at = parse_time(stamp)
+    except TimeError:
+        return None
+    return Push(after=after, ref=str(ref or ""), at=at, kind=str(item.get("activity_type") or "push"))
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        m = re.match(r'\s*<([^>]+)>\s*;\s*rel="next"', part)
+        if m:
+            return m.group(1)
+    return None
+
+
+def last_push_before(pushes: Sequence[Push], deadline: datetime) -> Push | None:
+    """What the branch pointed to at the deadline: the latest push at or before it."""
+    before = [p for p in pushes if p.at <= deadline]
+    return max(before, key=lambda p: p.at) if before else None
+
+
+def first_push_of(pushes: Sequence[Push], commit: str) -> Push | None:
+    """When `commit` first became the head of the branch on GitHub's side."""
+    matching = [p for p in pushes if p.after == commit]
+    return min(matching, key=lambda p: p.at) if matching else None
+
+
+# -- git ----------------------------------------------------------------------------------------------------
+
+
+def _git_env(spec: RepoSpec, token: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_TERMINAL_PROMPT="0", GIT_LFS_SKIP_SMUDGE="1", GIT_ASKPASS="true", GCM_INTERACTIVE="never")
+    config = {"protocol.ext.allow": "never", "core.hooksPath": os.devnull, "advice.detachedHead": "false"}
+    if token and spec.github and spec.source.startswith("https://"):
+        # Sent as a header from the environment: never on a command line (visible in `ps`) or in .git/config.
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        config["http.https://github.com/.extraHeader"] = f"Authorization: Basic {basic}"
+    env["GIT_CONFIG_COUNT"] = str(len(config))
+    for i, (key, value) in enumerate(config.items()):
+        env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
+    return env
+
+
+def _git(args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str]) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise RepoError(f"git {args[0]} timed out after {GIT_TIMEOUT_S:g} s") from None
+    except FileNotFoundError:
+        raise RepoError("git is not installed") from None
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
+        raise RepoError(f"git {args[0]} failed: {(lines or ['exit ' + str(done.returncode)])[-1].strip()}")
+    return done.stdout
+
+
+def _is_local(spec: RepoSpec) -> bool:
+    return spec.source.startswith("/")
+
+
+def default_branch(spec: RepoSpec, env: Mapping[str, str]) -> str:
+    out = _git(["ls-remote", "--symref", spec.source, "HEAD"], cwd=None, env=env)
+    m = re.search(r"^ref:\s*refs/heads/(\S+)\s+HEAD", out, re.MULTILINE)
+    if not m:
+        raise RepoError(f"{spec.source}: cannot tell its default branch; pass --ref")
+    return m.group(1)
+
+
+def _fetch(spec: RepoSpec, gitdir: Path, what: str, env: Mapping[str, str], *, depth: int | None) -> str:
+    """Fetch `what` (a ref name or a commit) into a fresh bare repository; return the commit fetched."""
+    _git(["init", "--quiet", "--bare", str(gitdir)], cwd=None, env=env)
+    args = ["--git-dir", str(gitdir), "fetch", "--quiet", "--no-tags", "--no-recurse-submodules"]
+    if depth:
+        args.append(f"--depth={depth}")
+    elif not _is_local(spec):
+        args.append("--filter=blob:none")  # history without file contents: enough to pick a commit by date
+    if _is_local(spec):
+        # A local "remote" must be told it may serve a commit by id (GitHub allows reachable ids already).
+        args.append("--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack")
+    _git([*args, spec.source, what], cwd=None, env=env)
+    return _git(["--git-dir", str(gitdir), "rev-parse", "FETCH_HEAD^{commit}"], cwd=None, env=env).strip()
+
+
+def _export(gitdir: Path, commit: str, files: Path, env: Mapping[str, str]) -> None:
+    """Write the commit's files (no .git folder) into `files`, symlinks kept as links for staging to judge."""
+    index_env = {**env, "GIT_INDEX_FILE": str(gitdir / "grader-index")}
+    _git(["--git-dir", str(gitdir), "read-tree", commit], cwd=None, env=index_env)
+    files.mkdir(parents=True)
+    prefix = str(files) + os.sep
+    _git(["--git-dir", str(gitdir), "checkout-index", "--all", f"--prefix={prefix}"], cwd=None, env=index_env)
+
+
+def fetch_submission(
+    spec: RepoSpec,
+    dest: Path,
+    *,
+    ref: str | None,
+    deadline: datetime | None,
+    api: GitHubApi | None,
+) -> Checkout:
+    """Fetch one repository into `dest` (created; must not exist) and tell which commit and time count."""
+    if dest.exists():
+        raise RepoError(f"{dest} already exists")
+    env = _git_env(spec, api.token if api else None)
+    gitdir, files = dest / "git", dest / "files"
+
+    def take(what: str, *, depth: int | None = 1) -> str:
+        return _fetch(spec, gitdir, what, env, depth=depth)
+
+    def done(commit: str, submitted: SubmissionTime | None, note: str = "") -> Checkout:
+        _export(gitdir, commit, files, env)
+        return Checkout(files, commit, submitted, note)
+
+    use_github = spec.github is not None and api is not None
+    branch = ref
+    if use_github or deadline is not None:
+        branch = ref or default_branch(spec, env)
+    if use_github:
+        assert spec.github is not None and api is not None and branch is not None
+        owner, repo = spec.github
+        if _SHA_RE.match(branch):
+            return done(take(branch), None, "graded a commit by id: no push time looked up")
+        pushes = api.pushes(owner, repo, ref=f"refs/heads/{branch}")
+        if deadline is not None:
+            push = last_push_before(pushes, deadline)
+            if push is None:
+                raise RepoError(f"nothing was pushed to {branch} before {format_time(deadline)}")
+            return done(take(push.after), SubmissionTime(push.at, "github-push"))
+        commit = take(branch)
+        push = first_push_of(pushes, commit)
+        if push is None:
+            return done(commit, None, f"GitHub lists no push of {commit[:12]} to {branch}")
+        return done(commit, SubmissionTime(push.at, "github-push"))
+    if deadline is not None:
+        assert branch is not None
+        take(branch, depth=None)
+        args = [
+            "--git-dir",
+            str(gitdir),
+            "rev-list",
+            "-1",
+            "--first-parent",
+            f"--before={deadline.isoformat()}",
+        ]
+        commit = _git([*args, "FETCH_HEAD"], cwd=None, env=env).strip()
+        if not commit:
+            raise RepoError(f"no commit on {branch} dated before {format_time(deadline)}")
+        return done(commit, None, "chosen by commit date, which students can set")
+    return done(take(ref or "HEAD"), None)

@@ -1,0 +1,20 @@
+"""The sandbox: one hardened container per submission (host side in `container.py`, the trusted
+in-container code in `inside/`)."""
+
+from grader.sandbox.container import (
+    CONTAINER_LABEL,
+    DockerUnavailable,
+    SandboxResult,
+    SandboxSpec,
+    docker_client,
+    run_sandbox,
+)
+
+__all__ = [
+    "CONTAINER_LABEL",
+    "DockerUnavailable",
+    "SandboxResult",
+    "SandboxSpec",
+    "docker_client",
+    "run_sandbox",
+]

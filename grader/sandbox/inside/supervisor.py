@@ -1,0 +1,571 @@
+"""The trusted process of the sandbox: runs pytest on the student's code in a child and reports.
+
+Why a separate process: student code runs inside pytest, so anything in that process can be
+tampered with. This process never imports student code, makes itself non-dumpable (uid 1000 cannot
+read its memory, open its /proc fds or ptrace it), and is the only writer of the signed frames the
+host accepts. It:
+
+1. reads the run's secret key and settings from stdin (one JSON line), before any student code runs;
+2. copies the submission into the writable workspace;
+3. runs pytest in a child (child.py + plugin.py), checking each streamed record (signature, order,
+   no duplicates, only collected ids);
+4. enforces the per-test timeout with SIGKILL when the in-process alarm did not stop a test, marks
+   that test as an error, and restarts pytest with the tests that have not run; likewise when the
+   child dies (out of memory, os._exit, a crash);
+5. kills every leftover process of the sandbox user after each child;
+6. writes the JUnit XML with pytest's own LogXML, and one HMAC-signed frame to stdout.
+
+Standard library and pytest only: this file runs in the runner image.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import hashlib
+import hmac
+import json
+import os
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+FRAME_MARK = "@@grader-frame@@"
+OUTPUT_LIMIT = 64 * 1024  # bytes of the session's stdout/stderr kept for the report
+RECORD_LIMIT = 256 * 1024  # bytes of one record from the child
+CHANNEL_LIMIT = 64 * 1024 * 1024  # bytes read from the child's channel in all
+MAX_RESTARTS = 200
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass
+class Settings:
+    key: bytes
+    timeout: float
+    test_timeout: float
+    memory_limit: str
+    submission: str = "/mnt/submission"
+    workspace: str = "/workspace"
+    rootdir: str = "/mnt/tests"
+
+
+@dataclass
+class RunState:
+    """What the supervisor has learnt across all child runs."""
+
+    collected: list[str] = field(default_factory=list)  # in collection order
+    collected_set: set[str] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)  # teardown reported or killed
+    phases: dict[str, set[str]] = field(default_factory=dict)
+    findings: list[dict[str, str]] = field(default_factory=list)
+    finding_keys: set[tuple[str, str]] = field(default_factory=set)
+    exit_codes: list[int] = field(default_factory=list)
+    restarts: int = 0
+    timed_out: bool = False
+    oom: bool = False
+    run_error: str | None = None
+    collection_failed: bool = False
+
+    def finding(self, kind: str, detail: str, path: str | None = None) -> None:
+        if (kind, detail) in self.finding_keys or len(self.findings) >= 50:
+            return
+        self.finding_keys.add((kind, detail))
+        item = {"kind": kind, "detail": detail}
+        if path:
+            item["path"] = path
+        self.findings.append(item)
+
+
+# -- process hygiene -------------------------------------------------------------------------------
+
+
+def make_undumpable() -> None:
+    """PR_SET_DUMPABLE 0: /proc/<pid>/{mem,fd,environ} become root-only and ptrace is refused."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)
+    except OSError:
+        pass
+
+
+def kill_everything_else() -> bool:
+    """SIGKILL every process this user may signal except ourselves and init. True if any existed."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    # Reap what was ours; others are reaped by init.
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.01)
+    return True
+
+
+def oom_kill_count() -> int | None:
+    """The cgroup's count of OOM kills (cgroup v2 memory.events, or v1 memory.oom_control)."""
+    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    name, _, value = line.partition(" ")
+                    if name == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def copy_submission(src: str, dst: str, state: RunState) -> None:
+    """Copy the staged submission into the workspace. Regular files and folders only."""
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        rel = os.path.relpath(dirpath, src)
+        target_dir = dst if rel == "." else os.path.join(dst, rel)
+        os.makedirs(target_dir, exist_ok=True)
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            source = os.path.join(dirpath, name)
+            st = os.lstat(source)
+            if not stat.S_ISREG(st.st_mode):
+                continue  # the host never stages links, but the check costs nothing
+            try:
+                shutil.copyfile(source, os.path.join(target_dir, name), follow_symlinks=False)
+            except OSError as exc:  # e.g. the workspace is full
+                state.finding("workspace", f"could not copy {os.path.join(rel, name)}: {exc.strerror}")
+
+
+# -- the child ---------------------------------------------------------------------------------------
+
+
+class OutputSink:
+    """Drains the child's stdout+stderr without ever holding more than OUTPUT_LIMIT bytes."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def drain(self, fd: int) -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            with self.lock:
+                self.total += len(chunk)
+                room = OUTPUT_LIMIT - len(self.head)
+                if room > 0:
+                    self.head += chunk[:room]
+        os.close(fd)
+
+    def text(self) -> str:
+        text = self.head.decode("utf-8", "replace")
+        if self.total > len(self.head):
+            text += f"\n... ({self.total - len(self.head)} more bytes of output cut by the grader)"
+        return text
+
+
+class Child:
+    """One pytest process plus its two pipes."""
+
+    def __init__(self, settings: Settings, skip: set[str], sink: OutputSink) -> None:
+        self.key = os.urandom(32)  # the child's channel key; never leaves this run
+        chan_r, chan_w = os.pipe()
+        out_r, out_w = os.pipe()
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "LANG": "C.UTF-8",
+            "TMPDIR": "/tmp",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", os.path.join(HERE, "child.py")],
+            stdin=subprocess.PIPE,
+            stdout=out_w,
+            stderr=out_w,
+            pass_fds=(chan_w,),
+            cwd=settings.workspace,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_raise_oom_score,
+        )
+        os.close(chan_w)
+        os.close(out_w)
+        self.channel = chan_r
+        self.drainer = threading.Thread(target=sink.drain, args=(out_r,), daemon=True)
+        self.drainer.start()
+        line = json.dumps(
+            {
+                "fd": chan_w,
+                "key": self.key.hex(),
+                "skip": sorted(skip),
+                "test_timeout": settings.test_timeout,
+                "workspace": settings.workspace,
+                "rootdir": settings.rootdir,
+            }
+        )
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.buffer = b""
+        self.read_total = 0
+
+    def records(self, timeout: float) -> tuple[list[bytes], bool]:
+        """Lines available within `timeout` seconds, and whether the channel is closed."""
+        ready, _, _ = select.select([self.channel], [], [], max(0.0, timeout))
+        if not ready:
+            return [], False
+        try:
+            chunk = os.read(self.channel, 1 << 20)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return [], True
+        self.read_total += len(chunk)
+        self.buffer += chunk
+        lines = self.buffer.split(b"\n")
+        self.buffer = lines.pop()
+        if len(self.buffer) > RECORD_LIMIT:  # a record this long is not ours
+            lines.append(self.buffer[:RECORD_LIMIT])
+            self.buffer = b""
+        return lines, self.read_total > CHANNEL_LIMIT
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self) -> int:
+        code = self.proc.wait()
+        os.close(self.channel)
+        self.drainer.join(timeout=2)
+        return code
+
+
+def _raise_oom_score() -> None:
+    # Make the child, not the supervisor, the OOM killer's first choice (raising needs no privilege).
+    try:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("1000")
+    except OSError:
+        pass
+
+
+# -- reports -----------------------------------------------------------------------------------------
+
+
+class _Longrepr:
+    """The two things LogXML reads from a report's longrepr: str() and reprcrash.message."""
+
+    class _Crash:
+        def __init__(self, message: str) -> None:
+            self.message = message
+
+    def __init__(self, text: str, crash: str) -> None:
+        self.text = text
+        self.reprcrash = self._Crash(crash)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def make_report(payload: dict[str, Any]) -> Any:
+    from _pytest.reports import TestReport
+
+    location = payload.get("location") or ["", None, ""]
+    longrepr: Any = None
+    if "skip" in payload:
+        path, line, reason = payload["skip"]
+        longrepr = (str(path), int(line) if line is not None else None, str(reason))
+    elif "text" in payload:
+        longrepr = _Longrepr(str(payload["text"]), str(payload.get("crash", "")))
+    report = TestReport(
+        nodeid=str(payload["nodeid"]),
+        location=(str(location[0]), location[1] if isinstance(location[1], int) else None, str(location[2])),
+        keywords={},
+        outcome=payload["outcome"],
+        longrepr=longrepr,
+        when=payload["when"],
+        sections=[(str(t), str(c)) for t, c in payload.get("sections", [])],
+        duration=float(payload.get("duration", 0.0)),
+        user_properties=[],  # the child's user properties are not trusted
+    )
+    if "wasxfail" in payload:
+        report.wasxfail = str(payload["wasxfail"])
+    return report
+
+
+def synthetic_error(nodeid: str, location: list[Any] | None, message: str, output: str = "") -> list[Any]:
+    """Reports for a test the supervisor had to stop: an error, then a teardown that closes it."""
+    from _pytest.reports import TestReport
+
+    loc = location or [nodeid.split("::")[0], None, nodeid.split("::")[-1]]
+    common = dict(nodeid=nodeid, location=(loc[0], loc[1], loc[2]), keywords={}, duration=0.0)
+    call = TestReport(
+        outcome="failed",
+        longrepr=_Longrepr(message, message),
+        when="call",
+        user_properties=[("grader.status", "error")],
+        **common,  # type: ignore[arg-type]
+    )
+    sections = [("Captured output (grader)", output)] if output else []
+    # LogXML writes the properties of the report that closes the test case: the teardown's.
+    teardown = TestReport(
+        outcome="passed",
+        longrepr=None,
+        when="teardown",
+        sections=sections,
+        user_properties=[("grader.status", "error")],
+        **common,  # type: ignore[arg-type]
+    )
+    return [call, teardown]
+
+
+# -- main loop ---------------------------------------------------------------------------------------
+
+
+def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, deadline: float) -> str:
+    """Run pytest once over the tests not yet done. Returns why it ended: finished|crashed|timeout|stalled."""
+    child = Child(settings, state.done, sink)
+    current: str | None = None
+    current_loc: list[Any] | None = None
+    started = 0.0
+    finished = False
+    finished_at = 0.0
+    hard_limit = settings.test_timeout + max(2.0, settings.test_timeout)
+    ended = "crashed"
+    progress = False
+    oom_before = oom_kill_count()
+    try:
+        while True:
+            now = time.monotonic()
+            wait = deadline - now
+            if current is not None:
+                wait = min(wait, started + hard_limit - now)
+            lines, closed = child.records(min(wait, 0.5))
+            for raw in lines:
+                record = verify(raw, child.key, state)
+                if record is None:
+                    continue
+                kind, data = record["k"], record["d"]
+                if finished:
+                    state.finding("after-finish", "the child wrote to the results channel after pytest finished")
+                    continue
+                if kind == "collected":
+                    ids = [str(i) for i in data.get("ids", [])][:100_000]
+                    for nodeid in ids:
+                        if nodeid not in state.collected_set:
+                            state.collected_set.add(nodeid)
+                            state.collected.append(nodeid)
+                elif kind == "collect-error":
+                    state.collection_failed = True
+                    xml.pytest_collectreport(_collect_report(data))
+                elif kind == "start":
+                    current = str(data.get("nodeid"))
+                    current_loc = None
+                    started = time.monotonic()
+                elif kind == "report":
+                    nodeid = str(data.get("nodeid"))
+                    when = str(data.get("when"))
+                    if not accept_phase(nodeid, when, state):
+                        continue
+                    current_loc = data.get("location")
+                    xml.pytest_runtest_logreport(make_report(data))
+                    if when == "teardown":
+                        state.done.add(nodeid)
+                        progress = True
+                        current = None
+                elif kind == "finish":
+                    finished = True
+                    finished_at = time.monotonic()
+                    ended = "finished"
+            if closed:
+                break
+            now = time.monotonic()
+            if finished and now > finished_at + 2.0:
+                break  # an exit handler that never returns changes nothing: the results are in
+            if current is not None and now >= started + hard_limit:
+                child.kill()
+                kill_everything_else()
+                close_test(state, xml, current, current_loc, f"timed out after {settings.test_timeout:g} s "
+                           "(test-timeout); the test was killed")
+                state.finding("killed-test", f"{current}: ignored the test timeout and was killed")
+                return "timeout-test"
+            if now >= deadline:
+                child.kill()
+                state.timed_out = True
+                if current is not None:
+                    close_test(state, xml, current, current_loc, f"timed out after {settings.timeout:g} s "
+                               "(the whole run's timeout)")
+                ended = "timeout"
+                break
+    finally:
+        child.kill()
+        code = child.close()
+        state.exit_codes.append(code)
+        if kill_everything_else():
+            state.finding("stray-process", "a process started by the submission outlived pytest and was killed")
+    if ended == "crashed":
+        oom_after = oom_kill_count()
+        oom = code == -signal.SIGKILL and oom_before is not None and oom_after is not None and oom_after > oom_before
+        state.oom = state.oom or oom
+        why = (
+            f"out of memory (limit {settings.memory_limit})"
+            if oom
+            else f"the test process exited with code {code} before the test finished"
+            if code >= 0
+            else f"the test process was killed by signal {-code}"
+        )
+        if current is not None:
+            close_test(state, xml, current, current_loc, why)
+            return "crashed"
+        if not progress and not state.collected:
+            state.run_error = "the test session ended before collecting any test: " + why
+        elif code >= 0:
+            state.finding("early-exit", f"pytest exited early ({why})")
+        return "crashed" if progress else "stalled"
+    return ended
+
+
+def close_test(state: RunState, xml: Any, nodeid: str, loc: list[Any] | None, message: str) -> None:
+    if nodeid in state.done:
+        return
+    for report in synthetic_error(nodeid, loc, message):
+        xml.pytest_runtest_logreport(report)
+    state.done.add(nodeid)
+
+
+def _collect_report(data: dict[str, Any]) -> Any:
+    from _pytest.reports import CollectReport
+
+    return CollectReport(
+        nodeid=str(data.get("nodeid", "")),
+        outcome="failed",
+        longrepr=str(data.get("text", "")),
+        result=[],
+    )
+
+
+def accept_phase(nodeid: str, when: str, state: RunState) -> bool:
+    """One setup, call and teardown per collected test, in that order; anything else is forged."""
+    if nodeid not in state.collected_set or nodeid in state.done:
+        state.finding("unexpected-report", f"a report for {nodeid!r} ({when}) did not fit the run and was ignored")
+        return False
+    seen = state.phases.setdefault(nodeid, set())
+    order = {"setup": 0, "call": 1, "teardown": 2}
+    if when not in order or when in seen or any(order[p] > order[when] for p in seen):
+        state.finding("unexpected-report", f"a duplicate or out-of-order {when} report for {nodeid!r} was ignored")
+        return False
+    seen.add(when)
+    return True
+
+
+def verify(raw: bytes, key: bytes, state: RunState) -> dict[str, Any] | None:
+    mac, _, body = raw.partition(b" ")
+    expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+    if not hmac.compare_digest(mac, expected):
+        state.finding("forged-record", "the results channel carried a record the grader did not sign")
+        return None
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("d"), dict):
+        return None
+    return record
+
+
+def write_frame(key: bytes, payload: dict[str, Any]) -> None:
+    body = base64.b64encode(json.dumps(payload).encode()).decode()
+    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    out = sys.__stdout__
+    assert out is not None
+    out.write(f"\n{FRAME_MARK} {mac} {body}\n")
+    out.flush()
+
+
+def main() -> int:
+    make_undumpable()
+    line = sys.stdin.readline()
+    config = json.loads(line)
+    settings = Settings(
+        key=bytes.fromhex(config["key"]),
+        timeout=float(config["timeout"]),
+        test_timeout=float(config["test_timeout"]),
+        memory_limit=str(config.get("memory_limit", "")),
+        rootdir=str(config.get("rootdir", "/mnt/tests")),
+    )
+    begin = time.monotonic()
+    # Leave a margin so the frame is written before the host's own deadline kills the container.
+    deadline = begin + max(1.0, settings.timeout - 1.0)
+    state = RunState()
+    copy_submission(settings.submission, settings.workspace, state)
+
+    from _pytest.junitxml import LogXML
+
+    xml_path = tempfile.mktemp(prefix="grader-", suffix=".xml", dir="/tmp")
+    xml = LogXML(xml_path, None, suite_name="grader", logging="out-err", family="xunit1", log_passing_tests=False)
+    xml.pytest_sessionstart()
+    sink = OutputSink()
+    ended = ""
+    while True:
+        ended = run_child(settings, state, xml, sink, deadline)
+        remaining = [n for n in state.collected if n not in state.done]
+        if ended in ("finished", "timeout", "stalled") or not remaining:
+            break
+        if state.restarts >= MAX_RESTARTS or time.monotonic() >= deadline:
+            break
+        state.restarts += 1
+    if ended == "timeout":
+        state.run_error = f"timed out after {settings.timeout:g} s"
+    elif ended == "finished" and not state.collected and not state.collection_failed:
+        state.run_error = state.run_error or "pytest collected no tests"
+    # Nothing of the student's runs any more (every process was killed), so this file is ours.
+    xml.pytest_sessionfinish()
+    try:
+        with open(xml_path, encoding="utf-8") as fh:
+            junit = fh.read()
+    finally:
+        os.unlink(xml_path)
+    write_frame(
+        settings.key,
+        {
+            "junit": junit,
+            "meta": {
+                "ended": ended,
+                "exit_codes": state.exit_codes[-20:],
+                "restarts": state.restarts,
+                "timed_out": state.timed_out,
+                "oom": state.oom,
+                "run_error": state.run_error,
+                "findings": state.findings,
+                "output": sink.text(),
+                "duration_s": round(time.monotonic() - begin, 3),
+            },
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Turn parsed results into the graded `Report` (pure).
+
+Only the expected tests (learnt on the trusted side) are graded: each is matched to its JUnit case
+by the (classname, name) pytest itself derives from the test id, so the submission can neither add
+tests nor rename them.  Anything that did not report fails closed: it scores 0.
+
+Test id patterns (points, groups, hidden) are globs where `*` is any text and `?` one character;
+brackets are literal so that `test_calc.py::test_fib[3]` names that one parametrized case.  A
+pattern matches a test when it matches its full id, the id without the `[params]` part, or either
+of those without the leading `file.py::` (so `test_fib*` works as well as `test_calc.py::test_fib*`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from _pytest.junitxml import bin_xml_escape, mangle_test_address
+
+from grader.config import GradingConfig, Group
+from grader.junit import clip
+from grader.models import (
+    ExpectedTest,
+    Finding,
+    Frame,
+    JUnitCase,
+    JUnitReport,
+    Report,
+    RunStatus,
+    SandboxInfo,
+    Status,
+    TestScore,
+)
+
+MESSAGE_LIMIT = 1_000
+DETAILS_LIMIT = 16 * 1024
+TEST_OUTPUT_LIMIT = 8 * 1024
+SESSION_OUTPUT_LIMIT = 64 * 1024
+MAX_UNEXPECTED_LISTED = 20
+NO_TESTS = "no tests found in the tests folder"
+WORKSPACE = "/workspace/"  # where the submission lives inside the sandbox
+_UP_TO_WORKSPACE = re.compile(r"^(?:\.\./)+workspace/")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What happened to one expected test, before points."""
+
+    status: Status
+    message: str = ""
+    details: str = ""
+    output: str = ""
+    frames: tuple[Frame, ...] = ()
+    duration_s: float = 0.0
+
+
+def score_report(
+    expected: Sequence[ExpectedTest],
+    junit: JUnitReport,
+    config: GradingConfig,
+    *,
+    submission_files: Iterable[str] = frozenset(),
+    findings: Iterable[Finding] = (),
+    sandbox: SandboxInfo = SandboxInfo(),  # noqa: B008 - frozen dataclass, safe as a default
+    run_error: str | None = None,
+    output: str = "",
+) -> Report:
+    """Grade one run: match results to the expected tests, award points, build the Report."""
+    files = frozenset(submission_files)
+    integrity = list(findings)
+    session_output = clip(output, SESSION_OUTPUT_LIMIT, keep_tail=True)
+    if not expected:
+        return Report(
+            score=0.0, max_score=0.0, status=RunStatus.ERROR, tests=(), integrity=tuple(integrity),
+            sandbox=sandbox, error=run_error or NO_TESTS, output=session_output,
+        )  # fmt: skip
+    if run_error is None and junit.error is not None:
+        run_error = f"could not read the test results: {junit.error}"  # no results: fail closed
+
+    keys = [junit_key(t.nodeid) for t in expected]
+    cases = {(c.classname, c.name): c for c in junit.cases}
+    expected_keys = set(keys)
+    integrity += _unexpected(c for c in junit.cases if (c.classname, c.name) not in expected_keys)
+    collectors = _collection_matcher(junit.collection_errors, keys)
+    fallback = _missing_outcome(run_error, sandbox)
+
+    outcomes = []
+    for key in keys:
+        case = cases.get(key)
+        if case is None:
+            case = collectors(key)
+        outcomes.append(_outcome_of(case) if case is not None else fallback)
+
+    tests, score, max_score = _award(expected, outcomes, config, files)
+    if run_error is not None:
+        status = RunStatus.ERROR
+    elif all(t.status is Status.PASSED for t in tests):
+        status = RunStatus.PASS
+    else:
+        status = RunStatus.FAIL
+    return Report(
+        score=score, max_score=max_score, status=status, tests=tuple(tests), integrity=tuple(integrity),
+        sandbox=sandbox, error=run_error, output=session_output,
+    )  # fmt: skip
+
+
+def junit_key(nodeid: str) -> tuple[str, str]:
+    """(classname, name) exactly as pytest's LogXML writes them for this test id."""
+    names = mangle_test_address(nodeid)
+    return ".".join(names[:-1]), bin_xml_escape(names[-1])
+
+
+def locate_in_submission(frames: Sequence[Frame], submission_files: Iterable[str]) -> tuple[str, int] | None:
+    """The deepest traceback entry inside the submission, as (path relative to it, 1-based line)."""
+    files = submission_files if isinstance(submission_files, frozenset | set) else set(submission_files)
+    for frame in reversed(frames):
+        path = _submission_path(frame.path)
+        if path is not None and path in files:
+            return path, frame.line
+    return None
+
+
+def matches(pattern: str, nodeid: str) -> bool:
+    """Whether a points/groups/hidden pattern selects this test id (see the module docstring)."""
+    regex = _glob(pattern)
+    return any(regex.match(form) for form in _id_forms(nodeid))
+
+
+def _submission_path(path: str) -> str | None:
+    """`/workspace/a/b.py`, `../workspace/a/b.py`, `a/b.py` -> `a/b.py`; anything else -> None."""
+    path = path.replace("\\", "/")
+    if path.startswith(WORKSPACE):
+        path = path[len(WORKSPACE) :]
+    elif _UP_TO_WORKSPACE.match(path):
+        path = _UP_TO_WORKSPACE.sub("", path)
+    elif path.startswith("/") or path.startswith("<"):
+        return None  # elsewhere in the container, or <frozen ...>/<string>
+    path = posixpath.normpath(path)
+    return None if path == ".." or path.startswith("../") else path
+
+
+@lru_cache(maxsize=4096)
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts = [".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern]
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def _id_forms(nodeid: str) -> tuple[str, ...]:
+    base = nodeid.partition("[")[0]
+    forms = [nodeid, base]
+    if "::" in base:  # the same two without `file.py::`
+        forms += [nodeid.split("::", 1)[1], base.split("::", 1)[1]]
+    return tuple(dict.fromkeys(forms))
+
+
+def _first_match(patterns: Iterable[str], forms: tuple[str, ...]) -> bool:
+    return any(_glob(p).match(f) for p in patterns for f in forms)
+
+
+def _collection_matcher(
+    errors: Sequence[JUnitCase], keys: Sequence[tuple[str, str]]
+) -> Callable[[tuple[str, str]], JUnitCase | None]:
+    """A function key -> the collection error that stopped that test, if any.
+
+    A collector's dotted address ("test_calc", "pkg.test_x", "test_calc.TestX", "pkg") covers the
+    tests below it; one that covers no expected test (conftest, the session, "") covers them all.
+    """
+    addressed: list[tuple[str, JUnitCase]] = []
+    everything: JUnitCase | None = None
+    addresses = [_address(*k) for k in keys]
+    for error in errors:
+        prefix = _address(error.classname, error.name)
+        if prefix and any(_below(a, prefix) for a in addresses):
+            addressed.append((prefix, error))
+        elif everything is None:
+            everything = error
+
+    def find(key: tuple[str, str]) -> JUnitCase | None:
+        address = _address(*key)
+        return next((e for p, e in addressed if _below(address, p)), everything)
+
+    return find
+
+
+def _address(classname: str, name: str) -> str:
+    return f"{classname}.{name}" if classname and name else classname or name
+
+
+def _below(address: str, prefix: str) -> bool:
+    return address == prefix or address.startswith(prefix + ".")
+
+
+def _outcome_of(case: JUnitCase) -> _Outcome:
+    return _Outcome(
+        status=case.status,
+        message=case.message,
+        details=case.details,
+        output=case.output,
+        frames=case.frames,
+        duration_s=case.duration_s,
+    )
+
+
+def _missing_outcome(run_error: str | None, sandbox: SandboxInfo) -> _Outcome:
+    """A test that never reported: an error when the run broke, otherwise "not run"."""
+    if run_error is not None:
+        return _Outcome(Status.ERROR, message=run_error)
+    if sandbox.timed_out:
+        return _Outcome(Status.NOT_RUN, message="not run: the test run timed out")
+    if sandbox.oom_killed:
+        return _Outcome(Status.NOT_RUN, message="not run: the test run ran out of memory")
+    return _Outcome(Status.NOT_RUN, message="not run")
+
+
+def _unexpected(cases: Iterable[JUnitCase]) -> list[Finding]:
+    """Results for tests the instructor's suite does not define are ignored, and said so."""
+    names = [f"{c.classname}::{c.name}" if c.classname else c.name for c in cases]
+    found = [
+        Finding("unexpected-result", f"result for {n} matches no test in the tests folder; ignored")
+        for n in names[:MAX_UNEXPECTED_LISTED]
+    ]
+    if len(names) > MAX_UNEXPECTED_LISTED:
+        more = len(names) - MAX_UNEXPECTED_LISTED
+        found.append(Finding("unexpected-result", f"… and {more} more results that match no test; ignored"))
+    return found
+
+
+def _award(
+    expected: Sequence[ExpectedTest],
+    outcomes: Sequence[_Outcome],
+    config: GradingConfig,
+    files: frozenset[str],
+) -> tuple[list[TestScore], float, float]:
+    """Points per test, group caps and max-score scaling; sums on unrounded values, rounded last."""
+    rows: list[tuple[ExpectedTest, _Outcome, float, Group | None, bool]] = []
+    for test, outcome in zip(expected, outcomes, strict=True):
+        forms = _id_forms(test.nodeid)
+        points = _points(test, forms, config)
+        group = next((g for g in config.groups if _first_match(g.tests, forms)), None)
+        rows.append((test, outcome, points, group, _first_match(config.hidden, forms)))
+
+    earned_total = max_total = 0.0
+    per_group: dict[str, list[float]] = {}
+    for _, outcome, points, group, _ in rows:
+        earned = points if outcome.status is Status.PASSED else 0.0
+        if group is None:
+            earned_total += earned
+            max_total += points
+        else:
+            sums = per_group.setdefault(group.name, [0.0, 0.0])
+            sums[0] += earned
+            sums[1] += points
+    for group in config.groups:
+        earned, possible = per_group.get(group.name, (0.0, 0.0))
+        earned_total += min(earned, group.cap)
+        max_total += min(possible, group.cap)
+
+    # max-score rescales everything, per test too, so the tests still add up to the total
+    factor = config.max_score / max_total if config.max_score and max_total > 0 else 1.0
+    tests = []
+    for test, outcome, points, group, hidden in rows:
+        earned = points if outcome.status is Status.PASSED else 0.0
+        located = locate_in_submission(outcome.frames, files)
+        file, line = located if located else (test.file, test.line)
+        tests.append(
+            TestScore(
+                name=test.nodeid,
+                status=outcome.status,
+                score=round2(earned * factor),
+                max_score=round2(points * factor),
+                title=test.title,
+                message=clip(outcome.message, MESSAGE_LIMIT),
+                details=clip(outcome.details, DETAILS_LIMIT),
+                output=clip(outcome.output, TEST_OUTPUT_LIMIT, keep_tail=True),
+                file=file,
+                line=line,
+                hidden=hidden,
+                group=group.name if group else None,
+                duration_s=round(outcome.duration_s, 3),
+            )
+        )
+    return tests, round2(earned_total * factor), round2(max_total * factor)
+
+
+def _points(test: ExpectedTest, forms: tuple[str, ...], config: GradingConfig) -> float:
+    """grading.yml's first matching pattern, else @pytest.mark.points, else default-points."""
+    for pattern, points in config.points:
+        if _first_match((pattern,), forms):
+            return points
+    if test.marker_points is not None:
+        return test.marker_points
+    return config.default_points
+
+
+def round2(value: float) -> float:
+    """Two decimals, never -0.0 (sums are taken before rounding: no 2.9999999 in reports)."""
+    return round(value, 2) + 0.0
