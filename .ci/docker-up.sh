@@ -3,6 +3,9 @@
 # Idempotent: every step is skipped when its result is already there.
 set -euo pipefail
 
+# Prints the base image to build the runner from: python:3.11-slim when it can be had, else a
+# stand-in made with debootstrap (for machines that cannot reach Docker Hub).
+UPSTREAM_IMAGE="python:3.11-slim"
 BASE_IMAGE="${GRADER_BASE_IMAGE:-local/python:3.11-slim}"
 
 log() { printf '[docker-up] %s\n' "$*" >&2; }
@@ -34,8 +37,13 @@ mirror() {
 }
 
 ensure_base_image() {
+  if [ -z "${GRADER_BASE_IMAGE:-}" ]; then
+    if docker image inspect "$UPSTREAM_IMAGE" >/dev/null 2>&1 || timeout 120 docker pull -q "$UPSTREAM_IMAGE" >/dev/null 2>&1; then
+      BASE_IMAGE="$UPSTREAM_IMAGE"; return
+    fi
+    log "cannot pull $UPSTREAM_IMAGE: using a stand-in, $BASE_IMAGE"
+  fi
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
-  if [ "$BASE_IMAGE" = "python:3.11-slim" ] && docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
   command -v debootstrap >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
   log "building stand-in base image $BASE_IMAGE with debootstrap (about a minute)"
   local root
@@ -59,3 +67,4 @@ ensure_base_image() {
 
 ensure_engine
 ensure_base_image
+echo "$BASE_IMAGE"

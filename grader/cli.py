@@ -25,7 +25,8 @@ def _err(console: Console, message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(command=argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -37,7 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+PLUGIN_COMMANDS = (
+    ("batch", "grader.batch", "grade every submission in a folder (or a list of repositories)"),
+    ("gradebook", "grader.batch", "merge JSON reports into one gradebook"),
+    ("post", "grader.post", "post a JSON report to GitHub (check run, status, comment)"),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """`command` is the subcommand about to run: only its module is imported (start-up time matters)."""
     parser = argparse.ArgumentParser(prog="grader", description="Sandboxed pytest autograder.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -62,12 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--context", type=Path, default=None, help="the runner/ folder (default: found next to the package)")
     build.set_defaults(func=cmd_image_build)
 
-    for name, module, help_text in (
-        ("batch", "grader.batch", "grade every submission in a folder (or a list of repositories)"),
-        ("gradebook", "grader.batch", "merge JSON reports into one gradebook"),
-        ("post", "grader.post", "post a JSON report to GitHub (check run, status, comment)"),
-    ):
-        _add_plugin_command(sub, name, module, help_text)
+    for name, module, help_text in PLUGIN_COMMANDS:
+        if command == name:
+            _add_plugin_command(sub, name, module, help_text)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -148,9 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         client = docker_client()
         ensure_runner_image(client, image, args.base_image, err)
-        with prepared_tests(config) as tests:
-            with err.status("Grading in the sandbox…", spinner="dots"):
-                report = grade(args.submission, config, image=image, tests=tests, client=client)
+        with prepared_tests(config) as tests, err.status("Grading in the sandbox…", spinner="dots"):
+            report = grade(args.submission, config, image=image, tests=tests, client=client)
     except DockerUnavailable as exc:
         _err(err, str(exc))
         return EXIT_DOCKER

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from githubkit import GitHub
 from githubkit.exception import (
@@ -31,6 +31,7 @@ PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target", "pull_re
 # (`env: GITHUB_TOKEN: ${{ github.token }}`), GH_TOKEN what the gh CLI reads.
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 USER_AGENT = "pytest-sandbox-grader"
+API_VERSION: Final = "2022-11-28"
 
 
 class ContextError(ValueError):

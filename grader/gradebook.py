@@ -111,7 +111,7 @@ def build_rows(
     return tuple(rows)
 
 
-def test_columns(rows: Sequence[Row]) -> tuple[str, ...]:
+def score_columns(rows: Sequence[Row]) -> tuple[str, ...]:
     """Every test id seen, in the order the reports list them (the expected order), new ones appended."""
     seen: dict[str, None] = {}
     for row in rows:
@@ -121,7 +121,7 @@ def test_columns(rows: Sequence[Row]) -> tuple[str, ...]:
 
 
 def render_csv(rows: Sequence[Row]) -> str:
-    tests = test_columns(rows)
+    tests = score_columns(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow((*FIXED_COLUMNS, *(_cell(t) for t in tests)))
@@ -208,7 +208,7 @@ def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
             )
             + " |"
         )
-    tests = test_columns(rows)
+    tests = score_columns(rows)
     if tests:
         lines += ["", "## Tests", "", "| Test | Passed by | Mean score |", "|---|--:|--:|"]
         graded = [r for r in rows if r.late is not None]
@@ -247,6 +247,10 @@ def render_histogram(rows: Sequence[Row], path: Path, *, title: str = "Final sco
     ax = fig.add_subplot()
     bins = [top * i / 10 for i in range(11)] if top > 0 else 10
     ax.hist(values, bins=bins, color="#3b7dd8", edgecolor="white")
+    if values:
+        mean = statistics.fmean(values)
+        ax.axvline(mean, color="#d8553b", linestyle="--", linewidth=1.5, label=f"mean {mean:.3g}")
+        ax.legend(loc="upper left", frameon=False)
     ax.set_xlabel(label)
     ax.set_ylabel("submissions")
     not_graded = sum(1 for r in rows if r.late is None)

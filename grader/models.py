@@ -95,6 +95,8 @@ class SandboxInfo:
 class TestScore:
     """One expected test in the final report."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     name: str  # the test id (nodeid relative to the tests folder)
     status: Status
     score: float

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +34,18 @@ class PreparedTests:
     """The instructor's tests, staged once and collected once (shared by every submission of a batch)."""
 
     path: Path
-    expected: tuple[ExpectedTest, ...]
+    _collected: Future[tuple[ExpectedTest, ...]]
+
+    @property
+    def expected(self) -> tuple[ExpectedTest, ...]:
+        """Waits for the collection, which runs in the background while the first sandbox starts."""
+        return self._collected.result()
 
 
 class TestsError(Exception):
     """The instructor's tests folder cannot be used (one line, for the instructor)."""
+
+    __test__ = False
 
 
 @contextmanager
@@ -53,7 +60,8 @@ def prepared_tests(config: GradingConfig) -> Iterator[PreparedTests]:
         if staged.error:
             raise TestsError(staged.error)
         os.chmod(tmp, 0o755)
-        yield PreparedTests(staged.path, collect_expected(staged.path))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="collect") as pool:
+            yield PreparedTests(staged.path, pool.submit(collect_expected, staged.path))
 
 
 def grade(

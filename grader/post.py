@@ -18,13 +18,20 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 from urllib.parse import quote
 
 from githubkit import GitHub
 from githubkit.exception import GitHubException, RequestFailed
 
-from grader.github_api import ContextError, GitHubContext, context_from_env, make_client, read_token
+from grader.github_api import (
+    API_VERSION,
+    ContextError,
+    GitHubContext,
+    context_from_env,
+    make_client,
+    read_token,
+)
 from grader.models import Report, RunStatus, Status
 from grader.report_json import from_json
 from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
@@ -255,7 +262,9 @@ class Log:
 
     def warning(self, text: str, title: str = "Grader result not posted") -> None:
         self.warnings.append(text)
-        print(f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True)
+        print(
+            f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True
+        )
 
     def notice(self, text: str) -> None:
         print(f"::notice::{_escape_data(text)}", file=self.stream, flush=True)
@@ -285,12 +294,19 @@ def describe_failure(exc: GitHubException) -> tuple[int | None, str]:
     return None, one_line(repr(cause or exc), 200)
 
 
+def _body(data: dict[str, Any]) -> Any:
+    """Our plain-dict request bodies; githubkit validates them against its models when sending."""
+    return cast(Any, data)
+
+
 REPORT_STILL_THERE = "The score and the full report are in this job's summary and the step outputs."
 
 
 class Poster:
     def __init__(self, gh: GitHub[Any], ctx: GitHubContext, log: Log) -> None:
         self.gh = gh
+        # The API version GitHub Enterprise Server supports too (newer ones are github.com only).
+        self.rest = gh.rest(API_VERSION)
         self.ctx = ctx
         self.log = log
 
@@ -316,7 +332,7 @@ class Poster:
             report, name=name, head_sha=ctx.sha, annotations=annotations, summary=summary_markdown(report)
         )
         try:
-            created = self.gh.rest.checks.create(ctx.owner, ctx.repo, data=plan.create).json()
+            created = self.rest.checks.create(ctx.owner, ctx.repo, data=_body(plan.create)).json()
         except GitHubException as exc:
             self.failed("create the check run", exc, "checks")
             return False
@@ -324,16 +340,21 @@ class Poster:
         sent = len(plan.create["output"].get("annotations", []))
         for update in plan.updates:
             try:
-                self.gh.rest.checks.update(ctx.owner, ctx.repo, check_run_id, data=update)
+                self.rest.checks.update(ctx.owner, ctx.repo, check_run_id, data=_body(update))
             except GitHubException as exc:
-                self.failed(f"add all annotations to the check run ({sent} of {plan.total_annotations} sent)",
-                            exc, "checks")
+                self.failed(
+                    f"add all annotations to the check run ({sent} of {plan.total_annotations} sent)",
+                    exc,
+                    "checks",
+                )
                 return False
             sent += len(update["output"]["annotations"])
         where = created.get("html_url") or f"id {check_run_id}"
         self.log.info(f"Posted check run {name!r} on {ctx.sha[:12]} with {sent} annotations: {where}")
         if plan.dropped_annotations:
-            self.log.info(f"{plan.dropped_annotations} more annotations were left out (at most {MAX_ANNOTATIONS}).")
+            self.log.info(
+                f"{plan.dropped_annotations} more annotations were left out (at most {MAX_ANNOTATIONS})."
+            )
         return True
 
     # commit status ------------------------------------------------------------------------------
@@ -348,11 +369,13 @@ class Poster:
         if ctx.run_url:
             data["target_url"] = ctx.run_url
         try:
-            self.gh.rest.repos.create_commit_status(ctx.owner, ctx.repo, ctx.sha, data=data)
+            self.rest.repos.create_commit_status(ctx.owner, ctx.repo, ctx.sha, data=_body(data))
         except GitHubException as exc:
             self.failed("set the commit status", exc, "statuses")
             return False
-        self.log.info(f"Set commit status {context!r} on {ctx.sha[:12]}: {data['state']}, {data['description']}")
+        self.log.info(
+            f"Set commit status {context!r} on {ctx.sha[:12]}: {data['state']}, {data['description']}"
+        )
         return True
 
     # pull request comment ---------------------------------------------------------------------
@@ -375,10 +398,12 @@ class Poster:
         try:
             existing = self.find_comment(number, marker)
             if existing is None:
-                made = self.gh.rest.issues.create_comment(ctx.owner, ctx.repo, number, data={"body": body}).json()
+                made = self.rest.issues.create_comment(
+                    ctx.owner, ctx.repo, number, data={"body": body}
+                ).json()
                 verb = "Posted"
             else:
-                made = self.gh.rest.issues.update_comment(
+                made = self.rest.issues.update_comment(
                     ctx.owner, ctx.repo, existing, data={"body": body}
                 ).json()
                 verb = "Updated"
@@ -390,18 +415,22 @@ class Poster:
 
     def feedback_pull_request(self) -> int | None:
         """The open pull request GitHub Classroom made for feedback, if the repository has one."""
-        for pull in self._pages(lambda page: self.gh.rest.pulls.list(
-            self.ctx.owner, self.ctx.repo, state="open", per_page=PAGE_SIZE, page=page
-        ).json()):
+        for pull in self._pages(
+            lambda page: self.rest.pulls.list(
+                self.ctx.owner, self.ctx.repo, state="open", per_page=PAGE_SIZE, page=page
+            ).json()
+        ):
             user = pull.get("user") or {}
             if pull.get("title") == CLASSROOM_FEEDBACK_TITLE and user.get("login") == CLASSROOM_BOT:
                 return int(pull["number"])
         return None
 
     def find_comment(self, number: int, marker: str) -> int | None:
-        for comment in self._pages(lambda page: self.gh.rest.issues.list_comments(
-            self.ctx.owner, self.ctx.repo, number, per_page=PAGE_SIZE, page=page
-        ).json()):
+        for comment in self._pages(
+            lambda page: self.rest.issues.list_comments(
+                self.ctx.owner, self.ctx.repo, number, per_page=PAGE_SIZE, page=page
+            ).json()
+        ):
             if str(comment.get("body") or "").startswith(marker):
                 return int(comment["id"])
         return None
@@ -426,19 +455,35 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         "Publish a JSON report (from `grader run --json`) to GitHub: a check run on the commit, a "
         "commit status and/or a comment on the pull request. API failures are warnings (exit 0)."
     )
-    p.add_argument("--report", required=True, type=Path, help="the JSON report written by `grader run --json`")
     p.add_argument(
-        "--mode", default="check-run",
+        "--report", required=True, type=Path, help="the JSON report written by `grader run --json`"
+    )
+    p.add_argument(
+        "--mode",
+        default="check-run",
         help="what to post, comma-separated: check-run, status, comment; or none (default: check-run)",
     )
-    p.add_argument("--check-name", default=DEFAULT_CHECK_NAME,
-                   help="name of the check run, context of the status, key of the comment (default: %(default)s)")
-    p.add_argument("--submission", default=".",
-                   help="the submission folder relative to the repository root, for annotation paths (default: .)")
-    p.add_argument("--tests", default=None,
-                   help="the tests folder relative to the repository root, to annotate test files that are in it")
-    p.add_argument("--workspace", type=Path, default=None,
-                   help="the repository checkout (default: $GITHUB_WORKSPACE, else the current directory)")
+    p.add_argument(
+        "--check-name",
+        default=DEFAULT_CHECK_NAME,
+        help="name of the check run, context of the status, key of the comment (default: %(default)s)",
+    )
+    p.add_argument(
+        "--submission",
+        default=".",
+        help="the submission folder relative to the repository root, for annotation paths (default: .)",
+    )
+    p.add_argument(
+        "--tests",
+        default=None,
+        help="the tests folder relative to the repository root, to annotate test files that are in it",
+    )
+    p.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="the repository checkout (default: $GITHUB_WORKSPACE, else the current directory)",
+    )
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> int:

@@ -244,13 +244,28 @@ def _git(args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str]) -> st
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise RepoError(f"git {args[0]} timed out after {GIT_TIMEOUT_S:g} s") from None
+        raise RepoError(f"git {_verb(args)} timed out after {GIT_TIMEOUT_S:g} s") from None
     except FileNotFoundError:
         raise RepoError("git is not installed") from None
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
-        raise RepoError(f"git {args[0]} failed: {(lines or ['exit ' + str(done.returncode)])[-1].strip()}")
+        raise RepoError(
+            f"git {_verb(args)} failed: {(lines or ['exit ' + str(done.returncode)])[-1].strip()}"
+        )
     return done.stdout
+
+
+def _verb(args: Sequence[str]) -> str:
+    """The git subcommand among the arguments (after -c/--git-dir/--work-tree options)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-c", "--git-dir", "--work-tree", "-C"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return "command"
 
 
 def _is_local(spec: RepoSpec) -> bool:
@@ -283,10 +298,10 @@ def _fetch(spec: RepoSpec, gitdir: Path, what: str, env: Mapping[str, str], *, d
 def _export(gitdir: Path, commit: str, files: Path, env: Mapping[str, str]) -> None:
     """Write the commit's files (no .git folder) into `files`, symlinks kept as links for staging to judge."""
     index_env = {**env, "GIT_INDEX_FILE": str(gitdir / "grader-index")}
-    _git(["--git-dir", str(gitdir), "read-tree", commit], cwd=None, env=index_env)
     files.mkdir(parents=True)
-    prefix = str(files) + os.sep
-    _git(["--git-dir", str(gitdir), "checkout-index", "--all", f"--prefix={prefix}"], cwd=None, env=index_env)
+    tree = ["-c", "core.bare=false", "--git-dir", str(gitdir), "--work-tree", str(files)]
+    _git([*tree, "read-tree", commit], cwd=None, env=index_env)
+    _git([*tree, "checkout-index", "--all"], cwd=None, env=index_env)
 
 
 def fetch_submission(

@@ -43,6 +43,7 @@ MAX_UNEXPECTED_LISTED = 20
 NO_TESTS = "no tests found in the tests folder"
 WORKSPACE = "/workspace/"  # where the submission lives inside the sandbox
 _UP_TO_WORKSPACE = re.compile(r"^(?:\.\./)+workspace/")
+_NO_SANDBOX = SandboxInfo()  # frozen: safe to share as a default
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def score_report(
     *,
     submission_files: Iterable[str] = frozenset(),
     findings: Iterable[Finding] = (),
-    sandbox: SandboxInfo = SandboxInfo(),  # noqa: B008 - frozen dataclass, safe as a default
+    sandbox: SandboxInfo = _NO_SANDBOX,
     run_error: str | None = None,
     output: str = "",
 ) -> Report:

@@ -40,7 +40,7 @@ def clean(text: str) -> str:
 
 def one_line(text: str, max_chars: int | None = None) -> str:
     """`clean`, fold every line break and tab into a single space, optionally bound the length."""
-    text = re.sub(r"[\n\t]+", " ", clean(text)).strip()
+    text = re.sub(r" *[\n\t][\n\t ]*", " ", clean(text)).strip()
     return text if max_chars is None else truncate(text, max_chars, sep=" ")
 
 

@@ -330,8 +330,11 @@ class FakeGitHubAPI:
     def _op_repos_create_commit_status(self, op: Operation, r: Recorded) -> Response:
         status = copy.deepcopy(op.example)
         status.update(
-            id=next(self._ids), state=r.body["state"], description=r.body.get("description"),
-            context=r.body.get("context", "default"), target_url=r.body.get("target_url"),
+            id=next(self._ids),
+            state=r.body["state"],
+            description=r.body.get("description"),
+            context=r.body.get("context", "default"),
+            target_url=r.body.get("target_url"),
         )
         self.statuses.append({"sha": r.params["sha"], "repository": _repo(r), **status})
         return Response(op.success_status, status)
@@ -348,7 +351,9 @@ class FakeGitHubAPI:
 
     def _op_issues_create_comment(self, op: Operation, r: Recorded) -> Response:
         comment_id = next(self._ids)
-        comment = self._comment(comment_id, int(r.params["issue_number"]), r.body["body"], "github-actions[bot]")
+        comment = self._comment(
+            comment_id, int(r.params["issue_number"]), r.body["body"], "github-actions[bot]"
+        )
         self.comments[comment_id] = comment
         return Response(op.success_status, _public(comment))
 
@@ -363,7 +368,11 @@ class FakeGitHubAPI:
         comment = copy.deepcopy(self._operation("issues/create-comment").example)
         comment.update(id=comment_id, body=body, issue_number=issue_number)
         comment["html_url"] = f"https://github.com/o/r/issues/{issue_number}#issuecomment-{comment_id}"
-        comment["user"] = {**comment["user"], "login": user, "type": "Bot" if user.endswith("[bot]") else "User"}
+        comment["user"] = {
+            **comment["user"],
+            "login": user,
+            "type": "Bot" if user.endswith("[bot]") else "User",
+        }
         return comment
 
 

@@ -70,7 +70,7 @@ def test_dict_diff_is_kept_whole_in_details(results: dict[str, JUnitCase]) -> No
     assert case.message.startswith("AssertionError: assert {'apples': 3,")
     assert "Differing items:" in case.message
     details = case.details.splitlines()
-    assert ">       assert inventory() == {\"apples\": 3, \"pears\": 5, \"kiwis\": 1}" in details
+    assert '>       assert inventory() == {"apples": 3, "pears": 5, "kiwis": 1}' in details
     assert "E         {'pears': 2} != {'pears': 5}" in details
     assert "E         Right contains 1 more item:" in details
     assert details[-1] == "../mnt/tests/test_calc.py:11: AssertionError"
@@ -211,7 +211,9 @@ def test_worst_outcome_wins_whatever_the_order() -> None:
 
 def test_huge_output_is_bounded_and_says_so() -> None:
     text = "x" * (OUTPUT_LIMIT * 3)
-    xml = f'<testsuite><testcase classname="t" name="o"><system-out>{text}</system-out></testcase></testsuite>'
+    xml = (
+        f'<testsuite><testcase classname="t" name="o"><system-out>{text}</system-out></testcase></testsuite>'
+    )
     (case,) = parse_junit(xml).cases
     assert len(case.output) < OUTPUT_LIMIT + 100
     assert f"({OUTPUT_LIMIT * 2} characters cut)" in case.output
@@ -239,7 +241,10 @@ def test_collection_skipped_is_a_collection_result() -> None:
         ("  \n", "the JUnit report is empty"),
         (b"<testsuite><testcase>", "invalid JUnit XML: no element found (line 1, column 22)"),
         (b"not xml at all", "invalid JUnit XML: syntax error (line 1, column 1)"),
-        (b"<html><body/></html>", "the JUnit report's root element is <html>, not <testsuites> or <testsuite>"),
+        (
+            b"<html><body/></html>",
+            "the JUnit report's root element is <html>, not <testsuites> or <testsuite>",
+        ),
         (b"<testsuite>&undefined;</testsuite>", "invalid JUnit XML: undefined entity (line 1, column 12)"),
         (b"\xff\xfe\x00garbage", "invalid JUnit XML: syntax error (line 1, column 2)"),
     ],
@@ -276,7 +281,8 @@ DOCTYPE_REFUSED = "the JUnit report has a DOCTYPE or entity declaration; refusin
     "xml",
     [
         BILLION_LAUGHS,
-        b'<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite><testcase name="&x;"/></testsuite>',
+        b'<!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite><testcase name="&x;"/>'
+        b"</testsuite>",
         b'<!DOCTYPE t [<!ENTITY % p SYSTEM "http://example.invalid/x.dtd"> %p;]><testsuite/>',
         b'<!DOCTYPE testsuite SYSTEM "http://example.invalid/junit.dtd"><testsuite/>',
     ],

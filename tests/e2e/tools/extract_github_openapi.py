@@ -99,7 +99,11 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
                 "responseExample": example,
             }
         )
-    return {"openapi": spec["openapi"], "info": {"version": spec["info"]["version"]}, "operations": operations}
+    return {
+        "openapi": spec["openapi"],
+        "info": {"version": spec["info"]["version"]},
+        "operations": operations,
+    }
 
 
 def load_spec(argv: list[str]) -> tuple[dict[str, Any], str]:

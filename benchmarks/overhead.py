@@ -1,0 +1,111 @@
+"""Per-submission latency: `grader run` vs a bare hardened `docker run` of the same pytest command vs
+pytest on the host, on the bundled example assignment (correct solution). Median of N runs.
+
+    .venv/bin/python benchmarks/overhead.py [--runs 10] [--image pytest-grader-runner:latest]
+
+Prints a table of medians and ratios, and the machine it ran on. Target: `grader run` at most 1.3x
+the bare `docker run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = ROOT / "examples" / "assignment"
+
+
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
+    fn()  # warm-up: page cache, image layers, Python bytecode
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True)
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Linux {platform.release()}, "
+            f"Python {platform.python_version()}, Docker {docker.stdout.strip() or '?'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--image", default="pytest-grader-runner:latest")
+    parser.add_argument("--submission", type=Path, default=ASSIGNMENT / "solution")
+    args = parser.parse_args()
+
+    grader = [sys.executable, "-m", "grader"]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sub, tests = work / "submission", work / "tests"
+        shutil.copytree(args.submission, sub)
+        shutil.copytree(ASSIGNMENT / "tests", tests)
+        for p in (work, sub, tests):
+            os.chmod(p, 0o755)
+        bare_docker = [
+            "docker", "run", "--rm", "--network", "none", "--read-only",
+            "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
+            "--tmpfs", "/workspace:rw,noexec,nosuid,size=128m,uid=1000,gid=1000",
+            "-v", f"{sub}:/mnt/submission:ro", "-v", f"{tests}:/mnt/tests:ro",
+            "--user", "1000:1000", "--memory", "256m", "--memory-swap", "256m", "--cpus", "1",
+            "--pids-limit", "64", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--init",
+            "-e", "PYTHONPATH=/mnt/submission",
+            args.image, "python", "-m", "pytest", "/mnt/tests", "-q", "-p", "no:cacheprovider",
+            "--junitxml=/tmp/report.xml",
+        ]
+        host_pytest = [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
+                       f"--junitxml={work / 'host.xml'}"]
+        grader_run = grader + ["run", str(sub), "--config", str(ASSIGNMENT / "grading.yml"),
+                               "--tests", str(tests), "--image", args.image, "--json", str(work / "r.json"),
+                               "--quiet"]
+        # Plugins installed in the environment (hypothesis, ...) would slow the host run unfairly.
+        env = dict(os.environ, PYTHONPATH=str(sub), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+        results = {
+            "pytest on the host": timed(lambda: run(host_pytest, env=env), args.runs),
+            "bare hardened docker run": timed(lambda: run(bare_docker), args.runs),
+            "grader run": timed(lambda: run(grader_run), args.runs),
+        }
+    base = statistics.median(results["bare hardened docker run"])
+    print(f"machine: {machine()}")
+    print(f"assignment: examples/assignment ({args.submission.name}), {args.runs} runs each, median\n")
+    print(f"| {'command':<26} | {'median s':>8} | {'min s':>6} | {'vs docker run':>13} |")
+    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 8}|{'-' * 15}|")
+    for name, times in results.items():
+        med = statistics.median(times)
+        print(f"| {name:<26} | {med:8.3f} | {min(times):6.3f} | {med / base:12.2f}x |")
+    ratio = statistics.median(results["grader run"]) / base
+    print(f"\ngrader run / bare docker run = {ratio:.2f}x (target <= 1.30x): {'met' if ratio <= 1.3 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

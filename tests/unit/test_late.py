@@ -1,0 +1,226 @@
+"""The late policy: which time counts and what lateness costs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from grader.config import GradingConfig, LatePenalty
+from grader.late import (
+    SubmissionTime,
+    TimeError,
+    apply_late_policy,
+    apply_to_report,
+    apply_to_report_from_env,
+    days_late,
+    format_time,
+    load_times,
+    parse_time,
+    submission_time_from_env,
+    submission_time_from_event,
+)
+from grader.models import Report, RunStatus, Status
+from grader.models import TestScore as Score
+
+DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=1)))
+TEN_PERCENT = LatePenalty(per_day=10, max=30)
+
+
+def at(delta: timedelta) -> SubmissionTime:
+    return SubmissionTime(DEADLINE + delta, "instructor")
+
+
+@pytest.mark.parametrize(
+    ("delta", "days"),
+    [
+        (timedelta(seconds=-1), 0),
+        (timedelta(0), 0),
+        (timedelta(seconds=1), 1),
+        (timedelta(hours=24), 1),
+        (timedelta(hours=24, seconds=1), 2),
+        (timedelta(days=6, hours=1), 7),
+    ],
+)
+def test_days_late_counts_started_days(delta: timedelta, days: int) -> None:
+    assert days_late(DEADLINE + delta, DEADLINE) == days
+
+
+def test_days_late_compares_instants_across_zones() -> None:
+    # 23:30 UTC is 00:30 the next day at +01:00, i.e. 31 minutes after a 23:59+01:00 deadline.
+    assert days_late(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), DEADLINE) == 1
+    assert days_late(datetime(2026, 12, 1, 22, 58, tzinfo=UTC), DEADLINE) == 0
+
+
+def test_days_late_refuses_naive_times() -> None:
+    with pytest.raises(TimeError):
+        days_late(datetime(2026, 12, 2), DEADLINE)
+
+
+def test_on_time_keeps_the_score() -> None:
+    late = apply_late_policy(8.5, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=-1)))
+    assert (late.raw, late.final, late.days_late, late.penalty_percent, late.note) == (8.5, 8.5, 0, 0.0, "")
+
+
+def test_each_started_day_costs_per_day_percent_of_the_score() -> None:
+    late = apply_late_policy(8.0, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=25)))
+    assert (late.raw, late.final, late.days_late, late.penalty_percent) == (8.0, 6.4, 2, 20.0)
+    assert late.note == "2 days late"
+
+
+def test_penalty_is_capped_at_max() -> None:
+    late = apply_late_policy(10.0, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(days=30)))
+    assert (late.final, late.penalty_percent, late.days_late) == (7.0, 30.0, 30)
+
+
+def test_final_score_is_rounded_to_two_decimals() -> None:
+    late = apply_late_policy(
+        3.3333333, deadline=DEADLINE, penalty=LatePenalty(per_day=33.3), submitted=at(timedelta(hours=1))
+    )
+    assert late.raw == 3.33
+    assert late.final == round(3.33 * (1 - 0.333), 2)
+
+
+def test_no_deadline_means_no_penalty_even_when_a_time_is_known() -> None:
+    late = apply_late_policy(5, deadline=None, penalty=None, submitted=at(timedelta(days=3)))
+    assert (late.final, late.days_late, late.note) == (5, 0, "")
+
+
+def test_deadline_without_penalty_only_reports_lateness() -> None:
+    late = apply_late_policy(5, deadline=DEADLINE, penalty=None, submitted=at(timedelta(days=3)))
+    assert (late.final, late.days_late, late.penalty_percent) == (5, 3, 0.0)
+
+
+def test_unknown_time_deducts_nothing_and_says_so() -> None:
+    late = apply_late_policy(5, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=None)
+    assert (late.final, late.days_late) == (5, 0)
+    assert late.note == "no trusted submission time"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01T23:59:00+01:00", datetime(2026, 12, 1, 22, 59, tzinfo=UTC)),
+        ("2026-12-01T22:59:00Z", datetime(2026, 12, 1, 22, 59, tzinfo=UTC)),
+        ("2026-12-01 22:59:00+0000", datetime(2026, 12, 1, 22, 59, tzinfo=UTC)),
+        ("1796165940", datetime(2026, 12, 1, 22, 59, tzinfo=UTC)),
+        (1796165940, datetime(2026, 12, 1, 22, 59, tzinfo=UTC)),
+    ],
+)
+def test_parse_time_accepts_zoned_iso_and_unix_seconds(text: str | int, expected: datetime) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-12-01T23:59:00", "tomorrow", "2026-13-01T00:00:00Z", ""])
+def test_parse_time_refuses_zoneless_or_invalid_times(text: str) -> None:
+    with pytest.raises(TimeError):
+        parse_time(text)
+
+
+def test_format_time_is_utc_with_z() -> None:
+    assert format_time(DEADLINE) == "2026-12-01T22:59:00Z"
+    assert format_time(None) == ""
+
+
+def test_load_times_reads_the_instructors_csv(tmp_path: Path) -> None:
+    path = tmp_path / "times.csv"
+    path.write_text(
+        "submission,timestamp\n# a comment\nalice,2026-12-01T23:00:00+01:00\n\nbob , 2026-12-03T10:00:00Z \n",
+        encoding="utf-8",
+    )
+    times = load_times(path)
+    assert set(times) == {"alice", "bob"}
+    assert times["bob"] == SubmissionTime(datetime(2026, 12, 3, 10, tzinfo=UTC), "instructor")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("alice,2026-12-01T23:00:00\n", ":1: "),
+        ("alice\n", "expected `submission,timestamp`"),
+        ("alice,2026-12-01T23:00:00Z\nalice,2026-12-02T23:00:00Z\n", "given twice"),
+    ],
+)
+def test_load_times_names_the_bad_line(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "times.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TimeError, match=problem):
+        load_times(path)
+
+
+def test_push_event_time_is_the_servers_pushed_at_not_the_commit_date() -> None:
+    payload = {
+        "repository": {"pushed_at": 1796165940},
+        "head_commit": {"timestamp": "2020-01-01T00:00:00Z"},  # what `git commit --date` would forge
+    }
+    found = submission_time_from_event("push", payload)
+    assert found == SubmissionTime(datetime(2026, 12, 1, 22, 59, tzinfo=UTC), "push-event")
+
+
+def test_only_push_events_carry_a_push_time() -> None:
+    payload = {"repository": {"pushed_at": "2026-12-01T22:59:00Z"}}
+    assert submission_time_from_event("push", payload) is not None
+    assert submission_time_from_event("workflow_dispatch", payload) is None
+    assert submission_time_from_event("push", {"repository": {"pushed_at": None}}) is None
+    assert submission_time_from_event("push", {}) is None
+
+
+def test_env_outside_actions_has_no_time() -> None:
+    assert submission_time_from_env({}) is None
+
+
+def test_env_push_uses_the_event_payload(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"repository": {"pushed_at": 1796165940}}), encoding="utf-8")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
+    found = submission_time_from_env(env, now=datetime(2030, 1, 1, tzinfo=UTC))
+    assert found == SubmissionTime(datetime(2026, 12, 1, 22, 59, tzinfo=UTC), "push-event")
+
+
+def test_env_other_events_use_the_runs_clock(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"inputs": {}}), encoding="utf-8")
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
+        "GITHUB_EVENT_PATH": str(event),
+    }
+    assert submission_time_from_env(env, now=now) == SubmissionTime(now, "run-clock")
+    missing = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(tmp_path / "x"),
+    }
+    assert submission_time_from_env(missing, now=now) == SubmissionTime(now, "run-clock")
+
+
+def _report(score: float) -> Report:
+    tests = (
+        Score("t.py::a", Status.PASSED, 2.0, 2.0),
+        Score("t.py::b", Status.PASSED, 3.0, 3.0),
+        Score("t.py::c", Status.FAILED, 0.0, 5.0),
+    )
+    return Report(score=score, max_score=10.0, status=RunStatus.FAIL, tests=tests)
+
+
+def test_apply_to_report_scales_total_and_every_test(tmp_path: Path) -> None:
+    config = GradingConfig(tests=tmp_path, deadline=DEADLINE, late_penalty=TEN_PERCENT)
+    late = apply_to_report(_report(5.0), config, at(timedelta(hours=1)))
+    assert late.score == 4.5
+    assert [t.score for t in late.tests] == [1.8, 2.7, 0.0]
+    assert [t.max_score for t in late.tests] == [2.0, 3.0, 5.0]
+    on_time = _report(5.0)
+    assert apply_to_report(on_time, config, at(timedelta(hours=-1))) is on_time
+
+
+def test_apply_to_report_from_env_uses_the_push_time(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    pushed = DEADLINE + timedelta(hours=30)
+    event.write_text(json.dumps({"repository": {"pushed_at": int(pushed.timestamp())}}), encoding="utf-8")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
+    config = GradingConfig(tests=tmp_path, deadline=DEADLINE, late_penalty=TEN_PERCENT)
+    assert apply_to_report_from_env(_report(5.0), config, env).score == 4.0
+    assert apply_to_report_from_env(_report(5.0), config, {}).score == 5.0
