@@ -84,7 +84,7 @@ def main() -> int:
         ]
         host_pytest = [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
                        f"--junitxml={work / 'host.xml'}"]
-        grader_run = grader + ["run", str(sub), "--config", str(ASSIGNMENT / "grading.yml"),
+        grader_run = [*grader, "run", str(sub), "--config", str(ASSIGNMENT / "grading.yml"),
                                "--tests", str(tests), "--image", args.image, "--json", str(work / "r.json"),
                                "--quiet"]
         # Plugins installed in the environment (hypothesis, ...) would slow the host run unfairly.

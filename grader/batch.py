@@ -36,10 +36,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
@@ -48,6 +46,7 @@ from grader.gradebook import Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
 from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
+from grader.staging import SKIPPED_DIRS
 
 EXIT_OK, EXIT_USAGE, EXIT_DOCKER, EXIT_INTERRUPTED = 0, 2, 3, 130
 META_VERSION = 1
@@ -104,11 +103,21 @@ def take_shard(jobs: Sequence[Job], shard: tuple[int, int] | None) -> tuple[Job,
 
 
 def hash_tree(root: Path, digest: Any) -> None:
-    """Feed every entry under root (names, types, contents, link targets; links never followed)."""
+    """Feed every entry under root (names, types, contents, link targets; links never followed).
+
+    What staging never copies into the sandbox (`__pycache__`, `.git`, ... and compiled files) is left
+    out, so that merely importing or committing does not force a regrade.
+    """
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
         base = Path(dirpath)
-        for name in sorted(filenames + [d for d in dirnames if (base / d).is_symlink()]):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        links = [d for d in dirnames if (base / d).is_symlink()]
+        dirnames[:] = [d for d in dirnames if d not in links]
+        for d in dirnames:
+            digest.update(b"D\0" + os.fsencode((base / d).relative_to(root)) + b"\0")
+        for name in sorted(filenames + links):
+            if name.endswith((".pyc", ".pyo")):
+                continue
             path = base / name
             rel = os.fsencode(path.relative_to(root))
             st = path.lstat()
@@ -124,10 +133,6 @@ def hash_tree(root: Path, digest: Any) -> None:
                     digest.update(f"unreadable:{exc.errno}".encode())
             else:
                 digest.update(b"O\0" + rel + b"\0" + str(stat.S_IFMT(st.st_mode)).encode() + b"\0")
-        for d in dirnames:
-            if not (base / d).is_symlink():
-                digest.update(b"D\0" + os.fsencode((base / d).relative_to(root)) + b"\0")
-        dirnames[:] = [d for d in dirnames if not (base / d).is_symlink()]
 
 
 def grading_fingerprint(config: GradingConfig, *, image_id: str) -> str:
@@ -469,9 +474,7 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
     p.add_argument("--config", type=Path, help="grading.yml (deadline and late-penalty included)")
     p.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
-    p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="submissions at once (default: cores)"
-    )
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions at once (default: cores)")
     p.add_argument("--force", action="store_true", help="regrade even what is already graded")
     p.add_argument("--image", default=None, help="runner image (default: pytest-grader-runner:latest)")
     p.add_argument("--base-image", default=None, help="base image when the runner must be built")
@@ -481,9 +484,7 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         metavar="TIME",
         help="--repos: grade what was pushed before TIME (ISO 8601 with zone; GitHub push times)",
     )
-    p.add_argument(
-        "--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` of submission times"
-    )
+    p.add_argument("--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` of submission times")
     p.add_argument("--submitted-at", metavar="TIME", help="submission time for those without another")
     p.add_argument("--shard", type=parse_shard, metavar="I/N", help="grade only the I-th of N shares")
     p.add_argument("--timeout", type=float, help="seconds per submission (overrides the config)")
@@ -520,9 +521,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_grading_config(args)
         times = load_times(args.times) if args.times else {}
-        default_time = (
-            SubmissionTime(parse_time(args.submitted_at), "instructor") if args.submitted_at else None
-        )
+        default_time = SubmissionTime(parse_time(args.submitted_at), "instructor") if args.submitted_at else None
         cutoff = parse_time(args.deadline) if args.deadline else None
         jobs = _jobs(args)
     except (ConfigError, TimeError, RepoError) as exc:
@@ -614,15 +613,11 @@ def _run_with_progress(
     counts = {"done": 0, "failed": 0, "skipped": 0}
     progress = Progress(
         TextColumn("[bold]Grading"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(
-            "done {task.fields[done]} · failed {task.fields[failed]} · remaining {task.fields[remaining]}"
-        ),
-        TextColumn("· skipped {task.fields[skipped]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        BarColumn(bar_width=24),
+        TextColumn("done {task.fields[done]} · failed {task.fields[failed]}"),
+        TextColumn("· remaining {task.fields[remaining]}"),
+        TextColumn("· ETA"),
+        TimeRemainingColumn(compact=True),
         console=err,
         transient=False,
     )

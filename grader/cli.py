@@ -21,7 +21,9 @@ EXIT_DOCKER = 3
 
 
 def _err(console: Console, message: str) -> None:
-    console.print(f"grader: error: {message}", markup=False, highlight=False)
+    # Plain write: rich would wrap the one-line message at the terminal width.
+    del console
+    print(f"grader: error: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,9 +68,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     image = sub.add_parser("image", help="manage the runner image")
     image_sub = image.add_subparsers(dest="image_command", metavar="ACTION")
     build = image_sub.add_parser("build", help="build (or rebuild) the runner image")
-    build.add_argument("--base-image", default=None, help="base image (default: $GRADER_BASE_IMAGE or python:3.11-slim)")
+    build.add_argument(
+        "--base-image", default=None, help="base image (default: $GRADER_BASE_IMAGE or python:3.11-slim)"
+    )
     build.add_argument("--tag", default=None, help="image tag (default: pytest-grader-runner:latest)")
-    build.add_argument("--context", type=Path, default=None, help="the runner/ folder (default: found next to the package)")
+    build.add_argument(
+        "--context", type=Path, default=None, help="the runner/ folder (default: found next to the package)"
+    )
     build.set_defaults(func=cmd_image_build)
 
     for name, module, help_text in PLUGIN_COMMANDS:

@@ -23,8 +23,10 @@ def docker_client():  # type: ignore[no-untyped-def]
     return client
 
 
-def leftover_containers(client) -> list[str]:  # type: ignore[no-untyped-def]
-    return [c.name for c in client.containers.list(all=True, filters={"label": LABEL})]
+def leftover_containers(client, pid: int | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Sandbox containers of one grader process (default: this one); others may run beside the tests."""
+    label = f"{LABEL}.pid={pid if pid is not None else os.getpid()}"
+    return [c.name for c in client.containers.list(all=True, filters={"label": label})]
 
 
 @pytest.fixture

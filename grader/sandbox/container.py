@@ -10,9 +10,11 @@ exists for this run alone, sent to the supervisor on stdin; output is read with 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
 import uuid
@@ -106,7 +108,12 @@ def _container_kwargs(spec: SandboxSpec, run_id: str) -> dict[str, Any]:
         ipc_mode="private",
         hostname="sandbox",
         stdin_open=True,
-        labels={CONTAINER_LABEL: "sandbox", f"{CONTAINER_LABEL}.run": run_id},
+        # The host pid tells which grader process owns a container (cleanup, tests under concurrency).
+        labels={
+            CONTAINER_LABEL: "sandbox",
+            f"{CONTAINER_LABEL}.run": run_id,
+            f"{CONTAINER_LABEL}.pid": str(os.getpid()),
+        },
         log_config=LogConfig(type=LogConfig.types.JSON, config={"max-size": "32m", "max-file": "1"}),
         detach=True,
     )
@@ -154,10 +161,8 @@ def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult
         frame, forged = _read_frame(container, key)
     finally:
         if container is not None:
-            try:
+            with contextlib.suppress(docker.errors.APIError):
                 container.remove(force=True, v=True)
-            except docker.errors.APIError:
-                pass
     return _result(frame, forged, exit_code, timed_out, oom_killed, duration, spec)
 
 

@@ -267,3 +267,12 @@ def test_truncation_keeps_failing_rows_before_passing_ones() -> None:
     report = Report(score=3000, max_score=3001, status=RunStatus.FAIL, tests=passing + failing)
     text = render_summary(report, limit=20_000)
     assert "zz&#95;fails" in text and "Report truncated" in text
+
+
+def test_room_left_by_details_goes_back_to_the_table() -> None:
+    passing = tuple(Score(f"t.py::p{i}", Status.PASSED, 1, 1) for i in range(3000))
+    failing = tuple(Score(f"t.py::f{i}", Status.FAILED, 0, 1, message="assert 1 == 2") for i in range(3))
+    report = Report(score=3000, max_score=3003, status=RunStatus.FAIL, tests=failing + passing)
+    text = render_summary(report, limit=30_000)
+    assert text.count("<details") == 3
+    assert 28_000 < len(text.encode("utf-8")) <= 30_000

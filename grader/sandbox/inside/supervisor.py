@@ -21,6 +21,7 @@ Standard library and pytest only: this file runs in the runner image.
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import hashlib
 import hmac
@@ -250,10 +251,8 @@ class Child:
         return lines, self.read_total > CHANNEL_LIMIT
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def close(self) -> int:
         code = self.proc.wait()
