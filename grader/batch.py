@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -136,18 +137,27 @@ def hash_tree(root: Path, digest: Any) -> None:
 
 
 def grading_fingerprint(config: GradingConfig, *, image_id: str) -> str:
-    """Everything besides the submission that decides a report: tests, scoring config, image, grader code.
+    """Everything besides the submission that decides a report: the tests, the scoring config, the runner
+    image, the grader's version and the code it runs inside the container.
 
     The deadline and late penalty are left out: they are applied after grading, so changing them never
-    forces a regrade.
+    forces a regrade. Neither is the rest of the grader's source: after editing it, use --force.
     """
     digest = hashlib.sha256(HASH_SCHEME)
     hash_tree(config.tests, digest)
     scoring = replace(config, tests=Path("."), source=None, deadline=None, late_penalty=None)
     digest.update(b"\0config\0" + repr(scoring).encode())
     digest.update(b"\0image\0" + image_id.encode())
-    hash_tree(Path(__file__).parent, digest)  # the grader's own code (scoring, sandbox, ...)
+    digest.update(b"\0grader\0" + _grader_version().encode())
+    hash_tree(Path(__file__).parent / "sandbox" / "inside", digest)
     return digest.hexdigest()
+
+
+def _grader_version() -> str:
+    try:
+        return importlib.metadata.version("pytest-sandbox-grader")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        return "source"
 
 
 def content_hash(submission: Path, fingerprint: str) -> str:

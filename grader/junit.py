@@ -153,6 +153,8 @@ def _read_case(case: _Case) -> _Piece:
         if _SEVERITY[found] > _SEVERITY[status]:
             status, message, details = found, result.message or "", result.text or ""
             collection = message in _COLLECTION_MESSAGES
+            if collection:
+                message = _collection_message(details) or message
             if found is Status.SKIPPED and not message and result.type == "pytest.xfail":
                 message = "xfail"
     if case.classname == "pytest" and case.name == "internal" and status is Status.ERROR:
@@ -173,6 +175,13 @@ def _read_case(case: _Case) -> _Piece:
         duration_s=_duration(case),
         collection=collection,
     )
+
+
+def _collection_message(details: str) -> str:
+    """pytest writes only "collection failure"; the student needs the error itself (its last `E` line)."""
+    errors = [line[1:].strip() for line in details.splitlines() if line.startswith("E ")]
+    errors = [line for line in errors if line and not line.startswith(("^", "File "))]
+    return f"could not load the tests: {errors[-1]}" if errors else ""
 
 
 def _status_of(result: object) -> Status:

@@ -103,7 +103,7 @@ def _merge_tail(report: Report, entries: list[Entry], max_bytes: int) -> list[En
 def _test_entry(test: TestScore) -> dict[str, Any]:
     name = _log_safe(one_line(test.name, NAME_MAX_CHARS)) or "unnamed test"
     message: str | None = None
-    if test.status is not Status.PASSED :
+    if test.status is not Status.PASSED and not test.hidden:
         message = _log_safe(one_line(test.message, MESSAGE_MAX_CHARS)) or None
     duration = round(test.duration_s * 1000) if math.isfinite(test.duration_s) else 0
     # test_code is printed at the start of a log line by the reporter: it starts with "pytest"
