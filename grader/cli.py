@@ -179,19 +179,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         from grader.reporters.markdown import render_summary
 
         args.summary.write_text(render_summary(report, audience="student"), encoding="utf-8")
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    if in_actions:
         from grader.reporters.actions import emit_github
 
-        emit_github(report, os.environ, report_path=str(report_path or ""))
+        emit_github(
+            report,
+            os.environ,
+            report_path=str(report_path or ""),
+            path_prefix=_repo_prefix(args.submission, os.environ.get("GITHUB_WORKSPACE")),
+        )
     if args.quiet:
         out.print(f"{report.score:g} / {report.max_score:g}", markup=False)
     else:
         from grader.reporters.terminal import print_report
 
-        print_report(report, out, audience="instructor")
+        # The Actions log is public to everyone who can read the repository: students' view there.
+        print_report(report, out, audience="student" if in_actions else "instructor")
     if args.fail_under is not None and report.score < args.fail_under:
         return EXIT_BELOW
     return EXIT_OK
+
+
+def _repo_prefix(submission: Path, workspace: str | None) -> str:
+    """The submission's folder relative to the repository root, for annotation paths."""
+    try:
+        rel = submission.resolve().relative_to(Path(workspace or os.getcwd()).resolve())
+    except ValueError:
+        return ""
+    return "" if rel == Path(".") else rel.as_posix()
 
 
 def _apply_late_policy(report, config):  # type: ignore[no-untyped-def]

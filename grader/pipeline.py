@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
@@ -100,7 +100,7 @@ def grade(
             findings.extend(scan.result())
     findings.extend(result.findings)
     junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
-    return score_report(
+    report = score_report(
         tests.expected,
         junit,
         config,
@@ -110,3 +110,25 @@ def grade(
         run_error=result.error or junit.error,
         output=result.output,
     )
+    return relocate_test_files(report, _tests_prefix(config.tests, submission), staged.files)
+
+
+def _tests_prefix(tests: Path, submission: Path) -> str:
+    """The tests folder relative to the submission ("tests/"), when it lies inside it (Classroom layout)."""
+    try:
+        rel = tests.resolve().relative_to(submission.resolve())
+    except ValueError:
+        return ""
+    return "" if rel == Path(".") else rel.as_posix() + "/"
+
+
+def relocate_test_files(report: Report, tests_prefix: str, submission_files: frozenset[str]) -> Report:
+    """Make every `file` relative to the submission: student files already are; a location that fell
+    back to the test file is relative to the tests folder, so it gets that folder's prefix."""
+    if not tests_prefix:
+        return report
+    tests = tuple(
+        replace(t, file=tests_prefix + t.file) if t.file and t.file not in submission_files else t
+        for t in report.tests
+    )
+    return replace(report, tests=tests)

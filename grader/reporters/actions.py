@@ -6,8 +6,7 @@ here escapes its untrusted parts per the runner's rules, and untrusted text prin
 through `guard_untrusted_output`, which turns command processing off around it.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: it would clash with the public `annotations()` below
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from typing import TextIO
 
 from grader.models import Report, Status, TestScore
 from grader.reporters.classroom import encode_result
-from grader.reporters.escape import clean, format_number, one_line, truncate, utf8_len
+from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
 from grader.reporters.markdown import Audience, render_summary
 
 MAX_ERROR_ANNOTATIONS = 10  # per step, GitHub's limit
@@ -60,9 +59,7 @@ def annotations(
     submission's folder relative to the repository root (annotation paths are repo-relative).
     """
     failing = [t for t in report.tests if t.status in (Status.FAILED, Status.ERROR)]
-    ranked = sorted(
-        enumerate(failing), key=lambda it: (_location_rank(it[1]), -(it[1].max_score - it[1].score), it[0])
-    )
+    ranked = sorted(enumerate(failing), key=lambda it: (_location_rank(it[1]), -(it[1].max_score - it[1].score), it[0]))
     chosen = [t for _, t in ranked[: max(0, max_errors)]]
     return [_annotation(t, path_prefix) for t in chosen], len(failing) - len(chosen)
 
@@ -82,7 +79,12 @@ def _annotation(test: TestScore, path_prefix: str) -> str:
         if test.line and test.line > 0:
             props["line"] = test.line
     props["title"] = title
-    return _command("error", props, _annotation_message(test))
+    # like the check runs API behind them, annotations may refuse characters above U+FFFF
+    return _command(
+        "error",
+        {k: bmp_only(str(v), code=True) for k, v in props.items()},
+        bmp_only(_annotation_message(test), code=True),
+    )
 
 
 def _annotation_message(test: TestScore) -> str:
@@ -220,9 +222,7 @@ def emit_github(
     if summary_file:
         room = SUMMARY_LIMIT - _file_size(summary_file)
         if room > 1024:
-            markdown = render_summary(
-                report, audience=summary_audience, limit=room, annotations_omitted=omitted
-            )
+            markdown = render_summary(report, audience=summary_audience, limit=room, annotations_omitted=omitted)
             write_summary(markdown, summary_file)
     output_file = env.get("GITHUB_OUTPUT")
     if output_file:

@@ -58,12 +58,13 @@ def render_summary(
     annotations_omitted: int = 0,
 ) -> str:
     """Render the report as GitHub Markdown of at most `limit` UTF-8 bytes (and so characters)."""
-    student = audience == "student"
+    student = audience != "instructor"  # anything unexpected gets the student view
     head = _header(report, student, annotations_omitted)
-    tails = [_integrity(report, student), _integrity(report, student=True), []]
+    # the closing sections, from complete to nothing: used is the first that leaves room for the rest
+    tails = [_integrity(report, student=True), []]
     if not student:
-        tails.insert(0, _integrity(report, student) + _session(report))
-    for tail in tails:  # shed the tail (session output, then finding details) if it cannot fit
+        tails[:0] = [_integrity(report, False) + _session(report), _integrity(report, False)]
+    for tail in tails:
         avail = limit - _size(head + tail) - len(SEP) * 2 - NOTE_RESERVE
         if avail >= 0:
             break
@@ -79,8 +80,7 @@ def render_summary(
     if rows_left or details_left:
         blocks.append(_truncation_note(rows_left, details_left, limit))
     text = SEP.join(blocks) + "\n"
-    assert utf8_len(text) <= limit, "summary budget miscounted"
-    return text
+    return text if utf8_len(text) <= limit else _minimal(report, limit)  # never over the limit
 
 
 # -- selection under the budget --------------------------------------------------------------------
@@ -104,7 +104,8 @@ def _select(report: Report, student: bool, avail: int) -> tuple[list[str], list[
         nonlocal used
         for i in order[len(rows) :]:
             row = _row(tests[i], student)
-            cost = len(SEP) + utf8_len(row) + 1 + (utf8_len(TABLE_HEAD) if not rows else 0)
+            # "\n" + row; the first row also pays for the header and the block separator
+            cost = utf8_len(row) + 1 + (utf8_len(TABLE_HEAD) + len(SEP) if not rows else 0)
             if used + cost > budget:
                 return
             rows[i] = row

@@ -44,7 +44,7 @@ def print_report(
     report: Report, console: Console, *, audience: Literal["student", "instructor"] = "instructor"
 ) -> None:
     """Print a table of the tests, failure details, integrity findings, the total and any run error."""
-    student = audience == "student"
+    student = audience != "instructor"  # anything unexpected gets the student view
     console.print(_table(report, student))
     lines: list[Text] = []
     for test in report.tests:
@@ -124,9 +124,7 @@ def _gutter(text: str, style: str = "") -> Text:
 def _integrity(report: Report, student: bool) -> list[Text]:
     n = len(report.integrity)
     if student:
-        return [
-            Text(f"Integrity: {n} finding{'s' if n != 1 else ''} noted for your instructor.", style="yellow")
-        ]
+        return [Text(f"Integrity: {n} finding{'s' if n != 1 else ''} noted for your instructor.", style="yellow")]
     lines = [Text(f"Integrity findings ({n}):", style="bold yellow")]
     for f in report.integrity:
         where = f" ({one_line(f.path, NAME_MAX)})" if f.path else ""

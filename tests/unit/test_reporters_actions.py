@@ -1,7 +1,6 @@
 """GitHub Actions workflow commands, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, Classroom notices."""
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: it clashes with the imported `annotations()`
 import base64
 import io
 import json
@@ -26,9 +25,7 @@ from grader.reporters.actions import (
 )
 from grader.reporters.classroom import classroom_result
 
-INJECTION = (
-    "x\n::add-mask::secret\r\n::set-output name=score::100\n::notice title=Autograding report::{}%0A, a:b"
-)
+INJECTION = "x\n::add-mask::secret\r\n::set-output name=score::100\n::notice title=Autograding report::{}%0A, a:b"
 
 
 def unescape(s: str) -> str:
@@ -127,9 +124,7 @@ def test_annotations_order_limit_and_omitted_count() -> None:
         "t.py::more0 (0/1)",
     ]
     assert not any("passes" in t or "skipped" in t or "no_location" in t for t in titles)
-    assert (
-        annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=tests), max_errors=100)[1] == 0
-    )
+    assert annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=tests), max_errors=100)[1] == 0
 
 
 def test_hidden_test_annotation_has_no_message_or_location() -> None:
@@ -161,9 +156,7 @@ def test_annotation_message_is_bounded_and_keeps_the_traceback_end() -> None:
 
 def test_annotation_path_prefix() -> None:
     test = Score("t.py::t", Status.FAILED, 0, 1, file="calc.py", line=1)
-    (line,), _ = annotations(
-        Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,)), path_prefix="hw1/"
-    )
+    (line,), _ = annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,)), path_prefix="hw1/")
     assert parse_command(line)[1]["file"] == "hw1/calc.py"
 
 
@@ -283,8 +276,7 @@ def test_emit_github_outside_actions_does_nothing(tmp_path: Path) -> None:
 
 def test_emit_github_writes_everything_once(tmp_path: Path) -> None:
     tests = tuple(
-        Score(f"t.py::t{i}", Status.FAILED, 0, 1, message=INJECTION, file="calc.py", line=i + 1)
-        for i in range(12)
+        Score(f"t.py::t{i}", Status.FAILED, 0, 1, message=INJECTION, file="calc.py", line=i + 1) for i in range(12)
     )
     report = Report(score=0, max_score=12, status=RunStatus.FAIL, tests=tests)
     stream = io.StringIO()
@@ -310,3 +302,9 @@ def test_emit_github_respects_summary_already_written(tmp_path: Path) -> None:
     )
     size = Path(env["GITHUB_STEP_SUMMARY"]).stat().st_size
     assert 1024 * 1024 - 5000 < size <= 1024 * 1024
+
+
+def test_annotations_have_no_characters_above_the_bmp() -> None:
+    test = Score("t.py::t[\U0001f600]", Status.FAILED, 0, 1, message="got \U0001f600", file="calc.py", line=1)
+    (line,), _ = annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,)))
+    assert all(ord(c) <= 0xFFFF for c in line) and "\\U0001f600" in line

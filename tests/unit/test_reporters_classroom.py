@@ -38,9 +38,7 @@ def reporter_totals(encoded: str) -> tuple[str, str]:
 
 
 def report_of(scores: list[float], *, score: float | None = None, max_score: float = 10) -> Report:
-    tests = tuple(
-        Score(f"t.py::t{i}", Status.PASSED if s else Status.FAILED, s, 1) for i, s in enumerate(scores)
-    )
+    tests = tuple(Score(f"t.py::t{i}", Status.PASSED if s else Status.FAILED, s, 1) for i, s in enumerate(scores))
     total = sum(scores) if score is None else score
     return Report(score=total, max_score=max_score, status=RunStatus.FAIL, tests=tests)
 
@@ -95,9 +93,7 @@ def test_reporter_sum_is_exact_for_float_points() -> None:
 def test_reporter_sum_is_exact_for_random_points() -> None:
     rng = random.Random(1234)
     for _ in range(2000):
-        scores = [
-            rng.choice([0, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.7, 1, 1.15, 2.5]) for _ in range(rng.randint(1, 30))
-        ]
+        scores = [rng.choice([0, 0.1, 0.2, 0.25, 1 / 3, 0.5, 0.7, 1, 1.15, 2.5]) for _ in range(rng.randint(1, 30))]
         report = report_of(scores, max_score=100)
         total, _ = reporter_totals(encode_result(report))
         assert total == format_number(report.score), scores
@@ -143,9 +139,7 @@ def test_result_is_bounded_for_huge_reports() -> None:
         for i in range(10_000)
         for status in [Status.FAILED if i % 3 else Status.PASSED]
     )
-    report = Report(
-        score=round(sum(t.score for t in tests), 2), max_score=10_000, status=RunStatus.FAIL, tests=tests
-    )
+    report = Report(score=round(sum(t.score for t in tests), 2), max_score=10_000, status=RunStatus.FAIL, tests=tests)
     encoded = encode_result(report)
     assert len(encoded) < 128 * 1024  # one environment variable for the reporter
     result = json.loads(base64.b64decode(encoded))

@@ -4,8 +4,7 @@ Regenerate after an intended change with `UPDATE_GOLDEN=1 .venv/bin/pytest tests
 and review the diff.
 """
 
-from __future__ import annotations
-
+# no `from __future__ import annotations`: it clashes with the imported `annotations()`
 import base64
 import json
 import os
@@ -14,7 +13,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader.models import Finding, Report, RunStatus, SandboxInfo, Status, TestScore
+from grader.models import Finding, Report, RunStatus, SandboxInfo, Status
+from grader.models import TestScore as Score
 from grader.reporters import actions
 from grader.reporters.actions import annotations, classroom_notices, write_outputs
 from grader.reporters.classroom import classroom_result
@@ -36,8 +36,8 @@ test_calc.py:8: AssertionError"""
 def sample_report() -> Report:
     """Every status, a hidden test, float points, hostile ids and text, a finding, an output."""
     tests = (
-        TestScore("test_calc.py::test_sub", Status.PASSED, 1, 1, title="sub() subtracts", duration_s=0.002),
-        TestScore(
+        Score("test_calc.py::test_sub", Status.PASSED, 1, 1, title="sub() subtracts", duration_s=0.002),
+        Score(
             "test_calc.py::test_add",
             Status.FAILED,
             0,
@@ -50,7 +50,7 @@ def sample_report() -> Report:
             line=3,
             duration_s=0.01,
         ),
-        TestScore(
+        Score(
             "test_calc.py::test_loop",
             Status.ERROR,
             0,
@@ -60,7 +60,7 @@ def sample_report() -> Report:
             line=20,
             duration_s=5.0,
         ),
-        TestScore(
+        Score(
             "test_hidden.py::test_edge",
             Status.FAILED,
             0,
@@ -73,11 +73,11 @@ def sample_report() -> Report:
             line=7,
             hidden=True,
         ),
-        TestScore("test_calc.py::test_pow", Status.SKIPPED, 0, 1, message="Skipped: pow not required"),
-        TestScore("test_calc.py::test_div", Status.NOT_RUN, 0, 1, message="not run: the session crashed"),
-        TestScore("test_calc.py::test_frac[a]", Status.PASSED, 0.1, 0.1),
-        TestScore("test_calc.py::test_frac[b]", Status.PASSED, 0.2, 0.2),
-        TestScore(
+        Score("test_calc.py::test_pow", Status.SKIPPED, 0, 1, message="Skipped: pow not required"),
+        Score("test_calc.py::test_div", Status.NOT_RUN, 0, 1, message="not run: the session crashed"),
+        Score("test_calc.py::test_frac[a]", Status.PASSED, 0.1, 0.1),
+        Score("test_calc.py::test_frac[b]", Status.PASSED, 0.2, 0.2),
+        Score(
             "test_calc.py::test_echo[@org/team <b>x</b> | ::warning::hi]",
             Status.FAILED,
             0.2,

@@ -7,18 +7,164 @@ arms a per-test alarm so that an ordinary infinite loop costs only the test that
 Student code shares this process, so nothing here is out of its reach; what keeps scores honest is
 the supervisor (a separate, non-dumpable process that checks every record: signature, order,
 duplicates) and the trusted side (expected test ids known before any student code runs).
+
+Within that limit this module makes tampering fail closed rather than succeed quietly:
+- it is loaded before any submission code runs, and binds everything its channel needs at load
+  time (a C JSON encoder, C HMAC, the `posix.write` function; child.py gives it a private copy of
+  the builtins), so a submission that monkeypatches `json.dumps`, `hmac.new`, `os.write` or a
+  builtin cannot rewrite or sign records;
+- `_Guard` snapshots the identity of every function and class attribute of pytest and pluggy
+  before any submission code runs, and checks it (plus `sys.gettrace`/`sys.getprofile`) before each
+  report is built and before it is sent. A test whose result went through modified framework code
+  fails with a message saying so, the originals are put back, and the supervisor records a
+  `framework-tampering` finding. Code that first finds this plugin in memory (gc, frames, ctypes)
+  can still defeat it; the static scan on the host reports such code.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
+# _hashlib, _json, posix: C implementations, bound below; patching json/hmac/os later changes nothing.
+import _hashlib
+import _json
+import importlib
 import os
+import posix
 import signal
+import sys
 from typing import Any
 
+import _pytest
+import pluggy
 import pytest
+
+_hmac_digest = _hashlib.hmac_digest
+_write = posix.write
+_gettrace = sys.gettrace
+_getprofile = sys.getprofile
+_settrace = sys.settrace
+_setprofile = sys.setprofile
+
+
+def _not_json(obj: object) -> object:
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+# Same output as json.dumps(obj, separators=(",", ":")), without any Python-level json code.
+_encode = _json.make_encoder(None, _not_json, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
+_MISSING = object()
+GUARDED_PACKAGES = ("pytest", "_pytest", "pluggy")
+_FRAMEWORK_DIRS = tuple(
+    os.path.join(os.path.dirname(os.path.abspath(m.__file__)), "") for m in (pytest, _pytest, pluggy) if m.__file__
+)
+# Builtins that pytest's own outcome logic calls (instructors' tests often patch input/print/open:
+# those are not guarded).
+GUARDED_BUILTINS = ("isinstance", "issubclass", "getattr", "hasattr", "setattr", "type", "len", "bool",
+                    "str", "repr", "super", "object", "BaseException", "Exception", "KeyboardInterrupt",
+                    "SystemExit", "AssertionError", "StopIteration", "callable", "iter", "next")
+
+
+class _Guard:
+    """Identity snapshot of the test framework's code, taken before any submission code is imported.
+
+    pytest itself adds or replaces a few attributes while it runs (legacypath's properties, the pdb
+    hooks' config, warning flags): a change is accepted when the new value is pytest's own, that is
+    code from pytest's or pluggy's files, an instance of their classes, or a `_pytest*` flag.
+    """
+
+    def __init__(self, extra: list[tuple[str, dict[str, Any]]], extra_classes: tuple[type, ...] = ()) -> None:
+        from _pytest.config import default_plugins
+
+        for name in default_plugins:  # pytest imports these while it starts: snapshot them now
+            try:  # noqa: SIM105 (no contextlib: fewer Python-level helpers in this path)
+                importlib.import_module(f"_pytest.{name}")
+            except ImportError:
+                pass
+        self.values: list[tuple[str, dict[str, Any], str, Any]] = []  # (label, namespace, name, value)
+        self.classes: dict[int, tuple[type, dict[str, Any]]] = {}
+        import builtins
+
+        namespaces = [(n, vars(m)) for n, m in sorted(sys.modules.items()) if _guarded(n)] + extra
+        for label, ns in namespaces:
+            for name, value in list(ns.items()):
+                if isinstance(value, type):
+                    if _guarded(getattr(value, "__module__", None) or ""):
+                        self.classes[id(value)] = (value, dict(vars(value)))
+                    self.values.append((label, ns, name, value))
+                elif callable(value):
+                    self.values.append((label, ns, name, value))
+        for cls in extra_classes:
+            self.classes[id(cls)] = (cls, dict(vars(cls)))
+        b = vars(builtins)
+        self.values += [("builtins", b, n, b[n]) for n in GUARDED_BUILTINS if n in b]
+        s = vars(sys)
+        self.values += [("sys", s, n, s[n]) for n in ("exc_info", "exception") if n in s]
+
+    def check(self) -> list[str]:
+        """What the submission changed since the snapshot (empty: nothing); puts the originals back."""
+        changed: list[str] = []
+        for i, (label, ns, name, value) in enumerate(self.values):
+            now = ns.get(name, _MISSING)
+            if now is value:
+                continue
+            if now is not _MISSING and _pytest_own(name, now):
+                self.values[i] = (label, ns, name, now)
+                continue
+            changed.append(f"{label}.{name}")
+            ns[name] = value
+        for cls, snap in self.classes.values():
+            current = cls.__dict__
+            if len(current) == len(snap) and all(current.get(k, _MISSING) is v for k, v in snap.items()):
+                continue
+            bad = False
+            for key in [k for k in current if k not in snap]:
+                if _pytest_own(key, current[key]):
+                    snap[key] = current[key]
+                    continue
+                bad = True
+                try:  # noqa: SIM105
+                    delattr(cls, key)
+                except (AttributeError, TypeError):
+                    pass
+            for key, value in list(snap.items()):
+                now = current.get(key, _MISSING)
+                if now is value:
+                    continue
+                if now is not _MISSING and _pytest_own(key, now):
+                    snap[key] = now
+                    continue
+                bad = True
+                try:  # noqa: SIM105
+                    setattr(cls, key, value)
+                except (AttributeError, TypeError):
+                    pass
+            if bad:
+                changed.append(f"{cls.__module__}.{cls.__qualname__}")
+        if _gettrace() is not None:
+            changed.append("sys.settrace")
+            _settrace(None)
+        if _getprofile() is not None:
+            changed.append("sys.setprofile")
+            _setprofile(None)
+        return changed
+
+
+def _pytest_own(name: str, value: Any) -> bool:
+    """Whether `value` is something pytest itself would set: its code, its objects, its flags."""
+    if value is None or isinstance(value, bool):
+        return name.startswith("_pytest")
+    if isinstance(value, staticmethod | classmethod):
+        value = value.__func__
+    elif isinstance(value, property):
+        value = value.fget
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        return isinstance(code.co_filename, str) and code.co_filename.startswith(_FRAMEWORK_DIRS)
+    module = sys.modules.get(getattr(type(value), "__module__", "") or "")
+    return module is not None and _guarded(module.__name__)  # e.g. the Config that pdb's hooks keep
+
+
+def _guarded(module: str) -> bool:
+    return module.split(".")[0] in GUARDED_PACKAGES
 
 TEXT_LIMIT = 16 * 1024  # characters of traceback text per report
 MESSAGE_LIMIT = 2 * 1024
@@ -42,18 +188,32 @@ class GraderPlugin:
         self._skip = skip
         self._test_timeout = test_timeout
         self._seq = 0
+        self._tampered: dict[str, str] = {}  # nodeid -> what was found modified while it ran
+        # Last: the snapshot includes this class and this module's globals.
+        self._guard = _Guard([("plugin", globals())], (GraderPlugin, _TestTimeout))
 
     # -- channel ----------------------------------------------------------------------------------
 
     def _send(self, kind: str, payload: dict[str, Any]) -> None:
         self._seq += 1
-        body = json.dumps({"k": kind, "n": self._seq, "d": payload}, separators=(",", ":"))
-        mac = hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
-        data = (mac + " " + body + "\n").encode()
+        body = "".join(_encode({"k": kind, "n": self._seq, "d": payload}, 0)).encode()
+        data = _hmac_digest(self._key, body, "sha256").hex().encode() + b" " + body + b"\n"
         view = memoryview(data)
         while view:
-            written = os.write(self._fd, view)
+            written = _write(self._fd, view)
             view = view[written:]
+
+    def _check(self, nodeid: str) -> None:
+        changed = self._guard.check()
+        if changed:
+            what = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            self._tamper(nodeid, what)
+
+    def _tamper(self, nodeid: str, what: str) -> None:
+        """Fail this test closed and tell the supervisor (a `framework-tampering` finding)."""
+        self._tampered.setdefault(nodeid, what)
+        detail = _clip(f"{nodeid}: the submission modified {what}; the test fails", 500)
+        self._send("finding", {"kind": "framework-tampering", "detail": detail})
 
     # -- hooks ------------------------------------------------------------------------------------
 
@@ -88,7 +248,17 @@ class GraderPlugin:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+        self._check(item.nodeid)  # before the report is built from the phase's outcome
+        report = yield
+        if call.excinfo is not None and report.outcome == "passed":
+            # pytest never turns an exception into a pass: something rewrote the report.
+            self._tamper(item.nodeid, "the report of a phase that raised (reported as passed)")
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._check(report.nodeid)
         payload: dict[str, Any] = {
             "nodeid": report.nodeid,
             "when": report.when,
@@ -112,6 +282,12 @@ class GraderPlugin:
             payload["sections"] = [
                 [title, _clip(content, SECTION_LIMIT)] for title, content in report.sections[:12]
             ]
+        tampered = self._tampered.get(report.nodeid)
+        if tampered is not None:  # fail closed: this result went through code the submission changed
+            message = f"the submission modified the test framework ({tampered}): this result cannot be trusted"
+            payload.update(outcome="failed", text=_clip(message, MESSAGE_LIMIT), crash=_clip(message, MESSAGE_LIMIT))
+            payload.pop("skip", None)
+            payload.pop("wasxfail", None)
         self._send("report", payload)
 
     @pytest.hookimpl(tryfirst=True)

@@ -13,7 +13,7 @@ host accepts. It:
    that test as an error, and restarts pytest with the tests that have not run; likewise when the
    child dies (out of memory, os._exit, a crash);
 5. kills every leftover process of the sandbox user after each child;
-6. writes the JUnit XML with pytest's own LogXML, and one HMAC-signed frame to stdout.
+6. writes the JUnit XML (pytest's xunit1 format) and one HMAC-signed frame to stdout.
 
 Standard library and pytest only: this file runs in the runner image.
 """
@@ -33,7 +33,6 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -273,71 +272,14 @@ def _raise_oom_score() -> None:
 # -- reports -----------------------------------------------------------------------------------------
 
 
-class _Longrepr:
-    """The two things LogXML reads from a report's longrepr: str() and reprcrash.message."""
-
-    class _Crash:
-        def __init__(self, message: str) -> None:
-            self.message = message
-
-    def __init__(self, text: str, crash: str) -> None:
-        self.text = text
-        self.reprcrash = self._Crash(crash)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def make_report(payload: dict[str, Any]) -> Any:
-    from _pytest.reports import TestReport
-
-    location = payload.get("location") or ["", None, ""]
-    longrepr: Any = None
-    if "skip" in payload:
-        path, line, reason = payload["skip"]
-        longrepr = (str(path), int(line) if line is not None else None, str(reason))
-    elif "text" in payload:
-        longrepr = _Longrepr(str(payload["text"]), str(payload.get("crash", "")))
-    report = TestReport(
-        nodeid=str(payload["nodeid"]),
-        location=(str(location[0]), location[1] if isinstance(location[1], int) else None, str(location[2])),
-        keywords={},
-        outcome=payload["outcome"],
-        longrepr=longrepr,
-        when=payload["when"],
-        sections=[(str(t), str(c)) for t, c in payload.get("sections", [])],
-        duration=float(payload.get("duration", 0.0)),
-        user_properties=[],  # the child's user properties are not trusted
-    )
-    if "wasxfail" in payload:
-        report.wasxfail = str(payload["wasxfail"])
-    return report
-
-
-def synthetic_error(nodeid: str, location: list[Any] | None, message: str, output: str = "") -> list[Any]:
-    """Reports for a test the supervisor had to stop: an error, then a teardown that closes it."""
-    from _pytest.reports import TestReport
-
+def synthetic_error(nodeid: str, location: list[Any] | None, message: str) -> list[dict[str, Any]]:
+    """Records for a test the supervisor had to stop: a failed call, then a teardown that closes it."""
     loc = location or [nodeid.split("::")[0], None, nodeid.split("::")[-1]]
-    common = dict(nodeid=nodeid, location=(loc[0], loc[1], loc[2]), keywords={}, duration=0.0)
-    call = TestReport(
-        outcome="failed",
-        longrepr=_Longrepr(message, message),
-        when="call",
-        user_properties=[("grader.status", "error")],
-        **common,  # type: ignore[arg-type]
-    )
-    sections = [("Captured output (grader)", output)] if output else []
-    # LogXML writes the properties of the report that closes the test case: the teardown's.
-    teardown = TestReport(
-        outcome="passed",
-        longrepr=None,
-        when="teardown",
-        sections=sections,
-        user_properties=[("grader.status", "error")],
-        **common,  # type: ignore[arg-type]
-    )
-    return [call, teardown]
+    common = {"nodeid": nodeid, "location": loc, "duration": 0.0}
+    return [
+        {**common, "when": "call", "outcome": "failed", "text": message, "crash": message},
+        {**common, "when": "teardown", "outcome": "passed"},
+    ]
 
 
 # -- main loop ---------------------------------------------------------------------------------------
@@ -378,7 +320,7 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                             state.collected.append(nodeid)
                 elif kind == "collect-error":
                     state.collection_failed = True
-                    xml.pytest_collectreport(_collect_report(data))
+                    xml.collect_error(str(data.get("nodeid", "")), str(data.get("text", "")))
                 elif kind == "start":
                     current = str(data.get("nodeid"))
                     current_loc = None
@@ -389,7 +331,7 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                     if not accept_phase(nodeid, when, state):
                         continue
                     current_loc = data.get("location")
-                    xml.pytest_runtest_logreport(make_report(data))
+                    xml.phase(clean_record(data))
                     if when == "teardown":
                         state.done.add(nodeid)
                         progress = True
@@ -449,20 +391,38 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
 def close_test(state: RunState, xml: Any, nodeid: str, loc: list[Any] | None, message: str) -> None:
     if nodeid in state.done:
         return
-    for report in synthetic_error(nodeid, loc, message):
-        xml.pytest_runtest_logreport(report)
+    call, teardown = synthetic_error(nodeid, loc, message)
+    xml.phase(call)
+    # The grader.status property marks the test as stopped by the grader (an error, not a failure).
+    xml.phase(teardown, properties=[("grader.status", "error")])
     state.done.add(nodeid)
 
 
-def _collect_report(data: dict[str, Any]) -> Any:
-    from _pytest.reports import CollectReport
-
-    return CollectReport(
-        nodeid=str(data.get("nodeid", "")),
-        outcome="failed",
-        longrepr=str(data.get("text", "")),
-        result=[],
-    )
+def clean_record(data: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields the writer uses, with the types it expects (the record comes from untrusted code)."""
+    location = data.get("location")
+    if not (isinstance(location, list) and len(location) == 3):
+        location = None
+    else:
+        location = [str(location[0]), location[1] if isinstance(location[1], int) else None, str(location[2])]
+    out: dict[str, Any] = {
+        "nodeid": str(data.get("nodeid")),
+        "when": str(data.get("when")),
+        "outcome": data.get("outcome") if data.get("outcome") in ("passed", "failed", "skipped") else "failed",
+        "duration": float(data["duration"]) if isinstance(data.get("duration"), int | float) else 0.0,
+        "location": location,
+    }
+    for key in ("text", "crash", "wasxfail"):
+        if key in data:
+            out[key] = str(data[key])[:65536]
+    skip = data.get("skip")
+    if isinstance(skip, list) and len(skip) == 3:
+        out["skip"] = [str(skip[0]), skip[1] if isinstance(skip[1], int) else None, str(skip[2])[:4096]]
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        out["sections"] = [[str(t), str(c)[:16384]] for t, c in (x for x in sections[:12] if isinstance(x, list)
+                                                                  and len(x) == 2)]
+    return out
 
 
 def accept_phase(nodeid: str, when: str, state: RunState) -> bool:
@@ -520,11 +480,10 @@ def main() -> int:
     state = RunState()
     copy_submission(settings.submission, settings.workspace, state)
 
-    from _pytest.junitxml import LogXML
+    sys.path.insert(0, HERE)  # our own modules only: -I left the script's folder off the path
+    from junitxml import JUnitWriter
 
-    xml_path = tempfile.mktemp(prefix="grader-", suffix=".xml", dir="/tmp")
-    xml = LogXML(xml_path, None, suite_name="grader", logging="out-err", family="xunit1", log_passing_tests=False)
-    xml.pytest_sessionstart()
+    xml = JUnitWriter()
     sink = OutputSink()
     ended = ""
     while True:
@@ -539,13 +498,7 @@ def main() -> int:
         state.run_error = f"timed out after {settings.timeout:g} s"
     elif ended == "finished" and not state.collected and not state.collection_failed:
         state.run_error = state.run_error or "pytest collected no tests"
-    # Nothing of the student's runs any more (every process was killed), so this file is ours.
-    xml.pytest_sessionfinish()
-    try:
-        with open(xml_path, encoding="utf-8") as fh:
-            junit = fh.read()
-    finally:
-        os.unlink(xml_path)
+    junit = xml.xml(time.monotonic() - begin)
     write_frame(
         settings.key,
         {
