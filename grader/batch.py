@@ -47,6 +47,7 @@ from grader.gradebook import Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
 from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
+from grader.sandbox import DockerUnavailable
 from grader.staging import SKIPPED_DIRS
 
 EXIT_OK, EXIT_USAGE, EXIT_DOCKER, EXIT_INTERRUPTED = 0, 2, 3, 130
@@ -59,6 +60,10 @@ GradeFn = Callable[[Path], Report]  # grades one submission folder (config, imag
 
 class Interrupted(Exception):
     """The batch is stopping: this submission was not (fully) graded."""
+
+
+class EngineDown(Exception):
+    """The Docker engine stopped answering: no further submission can be graded (exit 3)."""
 
 
 # -- what to grade ------------------------------------------------------------------------------------------
@@ -265,6 +270,7 @@ class BatchContext:
     cutoff: datetime | None = None  # --deadline: grade what was pushed before it
     api: GitHubApi | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    engine_alive: Callable[[], bool] = lambda: True  # asked when grading raises DockerUnavailable
 
 
 def grade_job(job: Job, ctx: BatchContext) -> Outcome:
@@ -299,11 +305,22 @@ def grade_job(job: Job, ctx: BatchContext) -> Outcome:
         return Outcome(Entry(job.name, report, submitted, commit=commit, note=note))
     except Interrupted:
         raise
+    except DockerUnavailable as exc:
+        if not ctx.stop.is_set() and not ctx.engine_alive():
+            ctx.stop.set()  # the engine is gone: stop here rather than fail every remaining submission
+            raise EngineDown(str(exc)) from None
+        if ctx.stop.is_set():
+            raise Interrupted from None
+        return Outcome(Entry(job.name, None, submitted, error=_first_line(exc), commit=commit, note=note))
     except Exception as exc:  # one broken submission never stops the batch
         if ctx.stop.is_set():
             raise Interrupted from None
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return Outcome(Entry(job.name, None, submitted, error=message, commit=commit, note=note))
+        return Outcome(Entry(job.name, None, submitted, error=_first_line(exc), commit=commit, note=note))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # -- containers of this process (so that Ctrl-C can remove them) --------------------------------------------
@@ -313,14 +330,16 @@ class ContainerTracker:
     """Wraps a docker client so every container created through it is recorded and can be removed at once.
 
     Registration and stopping share a lock: a container created after `remove_all` began removes itself,
-    so no container outlives an interrupted batch.
+    so no container outlives an interrupted batch. Belt and braces: `remove_all` also removes every
+    container the sandbox labelled with this process's pid, however it was created.
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, pid_label: str | None = None) -> None:
         self._client = client
         self._lock = threading.Lock()
         self._live: dict[str, Any] = {}
         self._stopping = False
+        self._pid_label = pid_label
         self.containers = _TrackedContainers(self, client.containers)
 
     def __getattr__(self, name: str) -> Any:
@@ -339,25 +358,35 @@ class ContainerTracker:
             if self._stopping:
                 raise Interrupted
 
+    def _labelled(self) -> list[Any]:
+        if self._pid_label is None:
+            return []
+        try:
+            return list(self._client.containers.list(all=True, filters={"label": self._pid_label}))
+        except Exception:  # the engine is going away: the recorded containers are all we know
+            return []
+
     def remove_all(self) -> int:
         """Stop accepting containers and force-remove the live ones. Returns how many were removed."""
         with self._lock:
             self._stopping = True
-            live = list(self._live.values())
-        for container in live:
+            live = {c.id: c for c in self._live.values()}
+        for container in self._labelled():
+            live.setdefault(container.id, container)
+        for container in live.values():
             _remove(container)
         return len(live)
 
     def leftovers(self) -> list[str]:
-        """Ids of recorded containers the engine still knows."""
-        left = []
+        """Ids of this process's containers the engine still knows."""
+        left = {c.id for c in self._labelled()}
         for cid in list(self._live):
             try:
                 self._client.containers.get(cid)
             except Exception:
                 continue
-            left.append(cid)
-        return left
+            left.add(cid)
+        return sorted(left)
 
 
 class _TrackedContainers:
@@ -389,6 +418,7 @@ class BatchResult:
     outcomes: tuple[Outcome, ...]
     interrupted: bool
     not_started: tuple[str, ...] = ()
+    engine_error: str | None = None  # the Docker engine went away during the batch
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -410,17 +440,27 @@ def grade_all(
     """
     outcomes: list[Outcome] = []
     interrupted = False
+    engine_error: list[str] = []
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="grade")
     futures: dict[Future[Outcome], Job] = {}
+
+    def collect(future: Future[Outcome]) -> None:
+        outcome = _outcome(future, futures[future], engine_error)
+        if not outcome.interrupted:
+            outcomes.append(outcome)
+            on_done(outcome)
+
     try:
         futures = {pool.submit(grade_job, job, ctx): job for job in jobs}
         pending = set(futures)
-        while pending:
+        while pending and not engine_error:
             done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in done:
-                outcome = _outcome(future, futures[future])
-                outcomes.append(outcome)
-                on_done(outcome)
+                collect(future)
+        if engine_error:
+            for future in futures:
+                future.cancel()
+            _finish_interrupted(on_interrupt)
     except KeyboardInterrupt:
         interrupted = True
         ctx.stop.set()
@@ -429,25 +469,25 @@ def grade_all(
         _finish_interrupted(on_interrupt)
     finally:
         _shutdown(pool)
-    if interrupted:
+    if interrupted or engine_error:
         seen = {o.entry.name for o in outcomes}
         for future, job in futures.items():
-            if job.name in seen or future.cancelled() or not future.done():
-                continue
-            outcome = _outcome(future, job)
-            if not outcome.interrupted:
-                outcomes.append(outcome)
-                on_done(outcome)
-    graded = {o.entry.name for o in outcomes if not o.interrupted}
-    not_started = tuple(j.name for j in jobs if j.name not in graded)
-    return BatchResult(tuple(outcomes), interrupted, not_started if interrupted else ())
+            if job.name not in seen and not future.cancelled() and future.done():
+                collect(future)
+    graded = {o.entry.name for o in outcomes}
+    stopped = interrupted or bool(engine_error)
+    not_started = tuple(j.name for j in jobs if j.name not in graded) if stopped else ()
+    return BatchResult(tuple(outcomes), interrupted, not_started, engine_error[0] if engine_error else None)
 
 
-def _outcome(future: Future[Outcome], job: Job) -> Outcome:
+def _outcome(future: Future[Outcome], job: Job, engine_error: list[str]) -> Outcome:
     try:
         return future.result()
     except Interrupted:
         return Outcome(Entry(job.name, None, error="interrupted"), interrupted=True)
+    except EngineDown as exc:
+        engine_error.append(str(exc))
+        return Outcome(Entry(job.name, None, error=str(exc)), interrupted=True)
     except Exception as exc:  # pragma: no cover - grade_job catches everything else
         return Outcome(Entry(job.name, None, error=str(exc) or type(exc).__name__))
 
@@ -519,7 +559,7 @@ def run(args: argparse.Namespace) -> int:
     from grader.config import ConfigError
     from grader.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
-    from grader.sandbox import DockerUnavailable, docker_client
+    from grader.sandbox import CONTAINER_LABEL, DockerUnavailable, docker_client
 
     err = Console(stderr=True)
     if (args.submissions is None) == (args.repos is None):
@@ -553,7 +593,7 @@ def run(args: argparse.Namespace) -> int:
     except DockerUnavailable as exc:
         _err(err, str(exc))
         return EXIT_DOCKER
-    tracker = ContainerTracker(client)
+    tracker = ContainerTracker(client, pid_label=f"{CONTAINER_LABEL}.pid={os.getpid()}")
     try:
         ensure_runner_image(client, image, args.base_image, err)
         image_id = client.images.get(image).id
@@ -569,6 +609,7 @@ def run(args: argparse.Namespace) -> int:
                 ref=args.ref,
                 cutoff=cutoff,
                 api=GitHubApi.from_env(os.environ) if args.repos else None,
+                engine_alive=lambda: _engine_answers(client),
             )
             result = _run_with_progress(jobs, ctx, workers, tracker, err)
     except DockerUnavailable as exc:
@@ -587,7 +628,18 @@ def run(args: argparse.Namespace) -> int:
     leftovers = tracker.leftovers()
     if leftovers:
         err.print(f"warning: {len(leftovers)} sandbox container(s) still exist: {' '.join(leftovers)}")
+    if result.engine_error:
+        _err(err, f"the batch stopped: {result.engine_error}")
+        return EXIT_DOCKER
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+
+
+def _engine_answers(client: Any) -> bool:
+    try:
+        client.ping()
+    except Exception:
+        return False
+    return True
 
 
 def _client(workers: int, docker_client: Callable[[], Any]) -> Any:
@@ -652,7 +704,7 @@ def _run_with_progress(
 
     def on_interrupt() -> None:
         progress.stop()
-        err.print("Interrupted: removing running sandboxes…", markup=False)
+        err.print("Stopping: removing running sandboxes…", markup=False)
         removed = tracker.remove_all()
         err.print(f"Removed {removed} container(s).", markup=False)
 
@@ -673,8 +725,8 @@ def _print_summary(err: Console, result: BatchResult, rows: Sequence[Any], writt
     for row in rows:
         if row.failed:
             err.print(f"  {row.name}: {row.status}: {row.note}", markup=False, highlight=False)
-    if result.interrupted:
-        err.print(f"Interrupted: {len(result.not_started)} submission(s) not graded.", markup=False)
+    if result.interrupted or result.engine_error:
+        err.print(f"Stopped: {len(result.not_started)} submission(s) not graded.", markup=False)
     mean = f", mean final {summary.mean_final:g}" if summary.mean_final is not None else ""
     err.print(f"{summary.count} in the gradebook, {summary.failed} failed{mean}.", markup=False)
     for path in written:

@@ -107,11 +107,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                 "marker_points": points,
             }
         )
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     errors = [
         {"nodeid": report.nodeid, "text": str(report.longrepr)[:4000]}
-        for report in session.config.pluginmanager.get_plugin("terminalreporter").stats.get("error", [])
+        for report in (reporter.stats.get("error", []) if reporter is not None else [])
         if hasattr(report, "longrepr")
-    ] if session.config.pluginmanager.get_plugin("terminalreporter") else []
+    ]
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"tests": tests, "errors": errors}, fh)
 

@@ -74,9 +74,7 @@ class Row:
         return self.status in (RunStatus.ERROR.value, NOT_GRADED)
 
 
-def build_rows(
-    entries: Iterable[Entry], *, deadline: datetime | None, penalty: LatePenalty | None
-) -> tuple[Row, ...]:
+def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: LatePenalty | None) -> tuple[Row, ...]:
     rows = []
     for entry in sorted(entries, key=lambda e: e.name):
         report = entry.report
@@ -180,9 +178,7 @@ def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
     statuses = ", ".join(f"{count} {status}" for status, count in summary.by_status) or "none"
     lines.append(f"**{summary.count}** submissions: {statuses}.")
     if summary.mean_final is not None:
-        lines.append(
-            f"Final score: mean **{_num(summary.mean_final)}**, median **{_num(summary.median_final)}**."
-        )
+        lines.append(f"Final score: mean **{_num(summary.mean_final)}**, median **{_num(summary.median_final)}**.")
     if summary.late:
         lines.append(f"{summary.late} submitted late.")
     lines += [

@@ -58,8 +58,24 @@ SUSPICIOUS_NAMES = {
     "builtins.__import__": "replaces the import machinery",
     "os.environ": None,
 }
+# Attributes that walk from an ordinary object to frames, globals or every class of the interpreter:
+# the way to reach pytest's objects without importing anything.
+INTROSPECTION_ATTRS = {
+    "__subclasses__": "walks the class hierarchy (__subclasses__)",
+    "__globals__": "reads a function's globals (__globals__)",
+    "__closure__": "reads a function's closure (__closure__)",
+    "__code__": "reads or replaces a function's code (__code__)",
+    "tb_frame": "walks a traceback's frames (tb_frame)",
+    "f_back": "walks the callers' frames (f_back)",
+    "f_globals": "reads a frame's globals (f_globals)",
+    "f_locals": "reads a frame's locals (f_locals)",
+    "gi_frame": "reads a generator's frame (gi_frame)",
+}
+# Modules whose attributes, when assigned, rarely mean anything but monkeypatching a library.
+NOT_MONKEYPATCHING = {"sys.stdout", "sys.stderr", "sys.stdin", "sys.argv", "sys.path", "os.environ"}
 SUSPICIOUS_STRINGS = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "junit", "/proc/", "Points ", "::notice", "::error",
-                      "::set-output", "::stop-commands", "GITHUB_")
+                      "::warning", "::set-output", "::add-mask", "::stop-commands", "GITHUB_", "_pytest",
+                      "@@grader-frame")
 
 
 def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
@@ -90,6 +106,14 @@ def scan_source(source: bytes | str, path: str) -> list[Finding]:
         return []  # the test run reports syntax errors to the student with file and line
     seen: set[str] = set()
     out: list[Finding] = []
+    # Names bound by `import x` / `import x as y` anywhere in the file: assigning their attributes
+    # (`json.dumps = ...`) is monkeypatching a library.
+    modules: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                modules[bound] = alias.name if alias.asname else bound
 
     def add(kind: str, detail: str, node: ast.AST) -> None:
         if detail in seen:
@@ -109,10 +133,24 @@ def scan_source(source: bytes | str, path: str) -> list[Finding]:
             name = _dotted(node.func)
             if name:
                 _check_dotted(name, node, add)
+            if (name in ("setattr", "delattr") and node.args and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id in modules):
+                add("monkeypatch", f"{name}() on the module {modules[node.args[0].id]} (monkeypatching)", node)
         elif isinstance(node, ast.Attribute):
             name = _dotted(node)
             if name and name in SUSPICIOUS_NAMES and SUSPICIOUS_NAMES[name]:
                 add("framework-tampering", SUSPICIOUS_NAMES[name], node)  # type: ignore[arg-type]
+            if node.attr in INTROSPECTION_ATTRS:
+                add("suspicious-code", INTROSPECTION_ATTRS[node.attr], node)
+            if isinstance(node.ctx, ast.Store | ast.Del) and name:
+                root, _, rest = name.partition(".")
+                target = f"{modules[root]}.{rest}" if root in modules and rest else None
+                if target and target not in NOT_MONKEYPATCHING:
+                    add("monkeypatch", f"replaces {target} (monkeypatching a library)", node)
+        elif isinstance(node, ast.Name) and node.id == "__builtins__":
+            add("suspicious-code", "uses __builtins__", node)
+        elif isinstance(node, ast.Name) and node.id == "__import__":  # also when aliased, not called
+            add("suspicious-call", SUSPICIOUS_CALLS["__import__"], node)  # type: ignore[arg-type]
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             for needle in SUSPICIOUS_STRINGS:
                 if needle in node.value:

@@ -67,9 +67,7 @@ def apply_late_policy(
     if deadline is None:
         return LateResult(raw=raw, final=raw, days_late=0, penalty_percent=0.0)
     if submitted is None:
-        return LateResult(
-            raw=raw, final=raw, days_late=0, penalty_percent=0.0, note="no trusted submission time"
-        )
+        return LateResult(raw=raw, final=raw, days_late=0, penalty_percent=0.0, note="no trusted submission time")
     days = days_late(submitted.at, deadline)
     percent = 0.0 if penalty is None else min(days * penalty.per_day, penalty.max)
     final = round(raw * (1 - percent / 100), 2)
@@ -183,9 +181,7 @@ def format_time(at: datetime | None) -> str:
 def apply_to_report(report: Report, config: GradingConfig, submitted: SubmissionTime | None) -> Report:
     """The report with the late penalty applied to its total and to every test's score (GitHub Classroom
     sums the tests), rounded to 2 decimals. Unchanged when nothing is deducted."""
-    late = apply_late_policy(
-        report.score, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted
-    )
+    late = apply_late_policy(report.score, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted)
     if late.penalty_percent == 0:
         return report
     factor = 1 - late.penalty_percent / 100

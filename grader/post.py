@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,13 +143,14 @@ def annotation_path(file: str, *, submission: str, tests: str | None, workspace:
 def build_annotations(
     report: Report, *, submission: str = ".", tests: str | None = None, workspace: Path | None = None
 ) -> list[dict[str, Any]]:
-    """One `failure` annotation per failed or erroring test that has a place, then one `warning` per
+    """One `failure` annotation per failed or erroring test with a file, then one `warning` per
     integrity finding on a file. Hidden tests say only that a hidden test did not pass."""
     workspace = workspace or Path.cwd()
     annotations: list[dict[str, Any]] = []
     for test in report.tests:
-        if test.status not in _NOT_GOOD or not test.file or not test.line:
+        if test.status not in _NOT_GOOD or not test.file:
             continue
+        line = max(1, test.line or 1)  # a file without a known line: its first line
         path = annotation_path(test.file, submission=submission, tests=tests, workspace=workspace)
         if path is None:
             continue
@@ -163,8 +165,8 @@ def build_annotations(
             details = test.details
         annotation: dict[str, Any] = {
             "path": path,
-            "start_line": max(1, test.line),
-            "end_line": max(1, test.line),
+            "start_line": line,
+            "end_line": line,
             "annotation_level": "failure",
             "title": bmp_only(truncate(one_line(title), ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True),
             "message": _annotation_text(message),
@@ -262,9 +264,7 @@ class Log:
 
     def warning(self, text: str, title: str = "Grader result not posted") -> None:
         self.warnings.append(text)
-        print(
-            f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True
-        )
+        print(f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True)
 
     def notice(self, text: str) -> None:
         print(f"::notice::{_escape_data(text)}", file=self.stream, flush=True)
@@ -352,9 +352,7 @@ class Poster:
         where = created.get("html_url") or f"id {check_run_id}"
         self.log.info(f"Posted check run {name!r} on {ctx.sha[:12]} with {sent} annotations: {where}")
         if plan.dropped_annotations:
-            self.log.info(
-                f"{plan.dropped_annotations} more annotations were left out (at most {MAX_ANNOTATIONS})."
-            )
+            self.log.info(f"{plan.dropped_annotations} more annotations were left out (at most {MAX_ANNOTATIONS}).")
         return True
 
     # commit status ------------------------------------------------------------------------------
@@ -373,9 +371,7 @@ class Poster:
         except GitHubException as exc:
             self.failed("set the commit status", exc, "statuses")
             return False
-        self.log.info(
-            f"Set commit status {context!r} on {ctx.sha[:12]}: {data['state']}, {data['description']}"
-        )
+        self.log.info(f"Set commit status {context!r} on {ctx.sha[:12]}: {data['state']}, {data['description']}")
         return True
 
     # pull request comment ---------------------------------------------------------------------
@@ -398,14 +394,10 @@ class Poster:
         try:
             existing = self.find_comment(number, marker)
             if existing is None:
-                made = self.rest.issues.create_comment(
-                    ctx.owner, ctx.repo, number, data={"body": body}
-                ).json()
+                made = self.rest.issues.create_comment(ctx.owner, ctx.repo, number, data={"body": body}).json()
                 verb = "Posted"
             else:
-                made = self.rest.issues.update_comment(
-                    ctx.owner, ctx.repo, existing, data={"body": body}
-                ).json()
+                made = self.rest.issues.update_comment(ctx.owner, ctx.repo, existing, data={"body": body}).json()
                 verb = "Updated"
         except GitHubException as exc:
             self.failed(f"comment on pull request #{number}", exc, "pull-requests")
@@ -431,7 +423,10 @@ class Poster:
                 self.ctx.owner, self.ctx.repo, number, per_page=PAGE_SIZE, page=page
             ).json()
         ):
-            if str(comment.get("body") or "").startswith(marker):
+            # Only a bot's comment is ours to edit: anyone can paste the marker into a comment, and a
+            # student-authored "report" that our later pushes keep refreshing would be forgeable.
+            author = comment.get("user") or {}
+            if author.get("type") == "Bot" and str(comment.get("body") or "").startswith(marker):
                 return int(comment["id"])
         return None
 
@@ -455,9 +450,7 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         "Publish a JSON report (from `grader run --json`) to GitHub: a check run on the commit, a "
         "commit status and/or a comment on the pull request. API failures are warnings (exit 0)."
     )
-    p.add_argument(
-        "--report", required=True, type=Path, help="the JSON report written by `grader run --json`"
-    )
+    p.add_argument("--report", required=True, type=Path, help="the JSON report written by `grader run --json`")
     p.add_argument(
         "--mode",
         default="check-run",
@@ -514,15 +507,20 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: 
     workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
     with make_client(token, ctx.api_url) as gh:
         poster = Poster(gh, ctx, log)
-        if "check-run" in modes:
-            annotations = build_annotations(
-                report, submission=args.submission, tests=args.tests, workspace=workspace
-            )
-            poster.check_run(report, name=args.check_name, annotations=annotations)
-        if "status" in modes:
-            poster.status(report, context=args.check_name)
-        if "comment" in modes:
-            poster.comment(report, check_name=args.check_name)
+        for mode in modes:
+            try:
+                if mode == "check-run":
+                    annotations = build_annotations(
+                        report, submission=args.submission, tests=args.tests, workspace=workspace
+                    )
+                    poster.check_run(report, name=args.check_name, annotations=annotations)
+                elif mode == "status":
+                    poster.status(report, context=args.check_name)
+                else:
+                    poster.comment(report, check_name=args.check_name)
+            except Exception as exc:  # posting is best effort: never fail the job after grading
+                traceback.print_exc(file=sys.stderr)
+                log.warning(f"Could not post the {mode}: unexpected {type(exc).__name__}: {exc}. {REPORT_STILL_THERE}")
     return 0
 
 

@@ -173,9 +173,7 @@ class GitHubApi:
         try:
             return self.opener(request, API_TIMEOUT_S)
         except urllib.error.HTTPError as exc:
-            hint = (
-                " (set GH_TOKEN for private repositories and a higher rate limit)" if not self.token else ""
-            )
+            hint = " (set GH_TOKEN for private repositories and a higher rate limit)" if not self.token else ""
             raise RepoError(f"GitHub API {exc.code} for {url.split('?')[0]}{hint}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise RepoError(f"GitHub API unreachable: {getattr(exc, 'reason', exc)}") from None
@@ -249,9 +247,7 @@ def _git(args: Sequence[str], *, cwd: Path | None, env: Mapping[str, str]) -> st
         raise RepoError("git is not installed") from None
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
-        raise RepoError(
-            f"git {_verb(args)} failed: {(lines or ['exit ' + str(done.returncode)])[-1].strip()}"
-        )
+        raise RepoError(f"git {_verb(args)} failed: {(lines or ['exit ' + str(done.returncode)])[-1].strip()}")
     return done.stdout
 
 

@@ -262,6 +262,10 @@ class ActRun:
     def step_log(self, *step_id: str) -> str:
         return "".join(str(e.get("msg", "")) for e in self.events if tuple(e.get("stepID") or ()) == step_id)
 
+    def commands(self, name: str) -> list[dict[str, Any]]:
+        """Workflow commands act saw (`notice`, `warning`, `error`, ...): their `arg` and `kvPairs`."""
+        return [e for e in self.events if e.get("command") == name]
+
     def step_results(self) -> dict[tuple[str, ...], str]:
         return {tuple(e.get("stepID") or ()): e["stepResult"] for e in self.events if "stepResult" in e}
 
@@ -271,7 +275,7 @@ class ActHarness:
     """Everything one test needs to run workflows of a scratch repository with act."""
 
     workdir: Path
-    action_ref: str  # e.g. OWNER/REPO@v1, as the workflow writes it
+    action_ref: str  # e.g. OWNER/REPO@v1, as the workflow writes it ("" when it does not use it)
     action_dir: Path
     local_actions: dict[str, Path]  # uses-reference -> folder
     cache_store: Path
@@ -279,7 +283,10 @@ class ActHarness:
 
     @classmethod
     def for_workflow(cls, workdir: Path, workflow: Path, source_repo: Path) -> ActHarness:
-        """Map every action `workflow` uses to a local folder; this action to a copy of the working tree."""
+        """Map every action `workflow` uses to a local folder; this action to a copy of the working tree.
+
+        Any action outside `actions/` is taken to be this one (a workflow under test uses no other).
+        """
         workdir.mkdir(parents=True, exist_ok=True)
         action_dir = copy_action(workdir / "action")
         cache_store = workdir / "cache-store"
@@ -299,8 +306,6 @@ class ActHarness:
             elif not repo.startswith("actions/") and not ref.startswith("./"):
                 action_ref = action_ref or key
                 local[key] = action_dir
-        if not action_ref:
-            raise ValueError(f"{workflow} does not use this action")
         return cls(workdir, action_ref, action_dir, local, cache_store)
 
     def cache_calls(self) -> list[str]:
@@ -311,6 +316,7 @@ class ActHarness:
         self,
         repo: ScratchRepo,
         *,
+        workflow: Path,
         event_name: str,
         event: Mapping[str, Any],
         env: Mapping[str, str] = {},
@@ -326,7 +332,7 @@ class ActHarness:
         args = [
             act_binary(), event_name,
             "--directory", str(repo.path),
-            "--workflows", str(repo.path / ".github" / "workflows"),
+            "--workflows", str(workflow),
             "--platform", "ubuntu-latest=-self-hosted",
             "--eventpath", str(event_path),
             "--actor", actor,

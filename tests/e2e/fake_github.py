@@ -19,7 +19,6 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +57,10 @@ def _openapi_to_jsonschema(schema: Any) -> Any:
     return out
 
 
+def _short(text: str, keep: int = 120) -> str:
+    return text if len(text) <= 2 * keep else f"{text[:keep]} … {text[-keep:]}"
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
@@ -77,7 +80,7 @@ class Operation:
             return [f"{self.operation_id}: request body required"] if self.body_required else []
         validator = jsonschema.Draft7Validator(self.body_schema)
         return [
-            f"{self.operation_id}: body{''.join(f'[{p!r}]' for p in err.absolute_path)}: {err.message[:300]}"
+            f"{self.operation_id}: body{''.join(f'[{p!r}]' for p in err.absolute_path)}: {_short(err.message)}"
             for err in validator.iter_errors(body)
         ]
 
@@ -351,9 +354,7 @@ class FakeGitHubAPI:
 
     def _op_issues_create_comment(self, op: Operation, r: Recorded) -> Response:
         comment_id = next(self._ids)
-        comment = self._comment(
-            comment_id, int(r.params["issue_number"]), r.body["body"], "github-actions[bot]"
-        )
+        comment = self._comment(comment_id, int(r.params["issue_number"]), r.body["body"], "github-actions[bot]")
         self.comments[comment_id] = comment
         return Response(op.success_status, _public(comment))
 
@@ -419,7 +420,9 @@ class FakeGitHubServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-github", daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -434,8 +437,3 @@ class FakeGitHubServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
-
-
-def serve(api: FakeGitHubAPI) -> Iterator[FakeGitHubServer]:
-    with FakeGitHubServer(api) as server:
-        yield server

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LABEL, RUNNER_IMAGE, leftover_containers, write_tree
+from tests.conftest import LABEL, RUNNER_IMAGE, write_tree
 
 pytestmark = pytest.mark.docker
 
@@ -33,14 +33,27 @@ TESTS = {
 CORRECT = "def add(a, b):\n    return a + b\n\ndef slow():\n    return 1\n"
 
 
-def batch(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", "batch", "--image", RUNNER_IMAGE, *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def start(*args: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "grader", "batch", "--image", RUNNER_IMAGE, *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def batch(client, *args: str, timeout: float = 240) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Run `grader batch`; return its exit code and stderr, after checking it left no container."""
+    proc = start(*args)
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert owned_by(client, proc.pid) == [], "the batch left a sandbox container behind"
+    return proc.returncode, stderr
+
+
+def owned_by(client, pid: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Containers the sandbox labelled as created by process `pid` (other graders may run meanwhile)."""
+    return [c.name for c in client.containers.list(all=True, filters={"label": f"{LABEL}.pid={pid}"})]
 
 
 def rows(out: Path) -> dict[str, dict[str, str]]:
@@ -63,8 +76,8 @@ def test_a_class_is_graded_concurrently_and_regraded_only_when_changed(
     config.write_text("tests: tests\ntimeout: 30\ntest-timeout: 2\n", encoding="utf-8")
     out = tmp_path / "out"
 
-    first = batch(str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
-    assert first.returncode == 0, first.stderr
+    code, stderr = batch(docker_client, str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
+    assert code == 0, stderr
     table = rows(out)
     assert sorted(table) == ["broken", "correct", "looping", "partial"]
     assert (table["correct"]["status"], table["correct"]["final"]) == ("pass", "3")
@@ -79,9 +92,9 @@ def test_a_class_is_graded_concurrently_and_regraded_only_when_changed(
 
     stamps = {n: (out / "reports" / n / "meta.json").read_text(encoding="utf-8") for n in table}
     (subs / "partial" / "calc.py").write_text(CORRECT, encoding="utf-8")
-    second = batch(str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
-    assert second.returncode == 0, second.stderr
-    assert "Graded 1, reused 3" in second.stderr
+    code, stderr = batch(docker_client, str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
+    assert code == 0, stderr
+    assert "Graded 1, reused 3" in stderr
     assert rows(out)["partial"]["final"] == "3"
     for name in ("correct", "broken", "looping"):
         assert (out / "reports" / name / "meta.json").read_text(encoding="utf-8") == stamps[name]
@@ -109,16 +122,10 @@ def test_ctrl_c_stops_the_batch_and_leaves_no_container(
     config = tmp_path / "grading.yml"
     config.write_text("tests: tests\ntimeout: 120\ntest-timeout: 110\n", encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "grader", "batch", str(subs), "--config", str(config), "--out", str(out)]
-    proc = subprocess.Popen(
-        [*cmd, "--jobs", "2", "--image", RUNNER_IMAGE],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start(str(subs), "--config", str(config), "--out", str(out), "--jobs", "2")
     try:
         deadline = time.monotonic() + 90
-        while len(_running(docker_client)) < 2:
+        while len(_running(docker_client, proc.pid)) < 2:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the batch never started two sandboxes"
             time.sleep(0.2)
@@ -131,10 +138,11 @@ def test_ctrl_c_stops_the_batch_and_leaves_no_container(
             proc.wait()
     assert proc.returncode == 130, stderr
     assert "Removed 2 container(s)" in stderr, stderr
-    assert leftover_containers(docker_client) == []
+    assert owned_by(docker_client, proc.pid) == []
     assert list(out.glob("reports/*/report.json")) == []  # interrupted runs are never stored as grades
-    assert "6 submission(s) not graded" in stderr
+    assert "Stopped: 6 submission(s) not graded." in stderr
 
 
-def _running(client) -> list[str]:  # type: ignore[no-untyped-def]
-    return [c.id for c in client.containers.list(filters={"label": LABEL, "status": "running"})]
+def _running(client, pid: int) -> list[str]:  # type: ignore[no-untyped-def]
+    filters = {"label": f"{LABEL}.pid={pid}", "status": "running"}
+    return [c.id for c in client.containers.list(filters=filters)]

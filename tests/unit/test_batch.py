@@ -248,9 +248,10 @@ def test_ctrl_c_stops_the_batch_and_discards_interrupted_runs(tmp_path: Path) ->
 
 
 class FakeContainer:
-    def __init__(self, cid: str, engine: dict[str, FakeContainer]) -> None:
+    def __init__(self, cid: str, engine: dict[str, FakeContainer], labels: dict[str, str]) -> None:
         self.id = cid
         self.engine = engine
+        self.labels = labels
 
     def remove(self, force: bool = False, v: bool = False) -> None:
         assert force
@@ -262,17 +263,21 @@ class FakeContainers:
         self.engine: dict[str, FakeContainer] = {}
         self.count = 0
 
-    def create(self, **kwargs: object) -> FakeContainer:
+    def create(self, labels: dict[str, str] | None = None, **kwargs: object) -> FakeContainer:
         self.count += 1
-        container = FakeContainer(f"c{self.count}", self.engine)
+        container = FakeContainer(f"c{self.count}", self.engine, labels or {})
         self.engine[container.id] = container
         return container
 
     def get(self, cid: str) -> FakeContainer:
         return self.engine[cid]
 
-    def list(self, **kwargs: object) -> list[FakeContainer]:
-        return list(self.engine.values())
+    def list(self, all: bool = False, filters: dict[str, str] | None = None) -> list[FakeContainer]:
+        wanted = (filters or {}).get("label")
+        if wanted is None:
+            return list(self.engine.values())
+        key, _, value = wanted.partition("=")
+        return [c for c in self.engine.values() if c.labels.get(key) == value]
 
 
 class FakeClient:
@@ -292,6 +297,16 @@ def test_container_tracker_removes_every_container_it_saw() -> None:
     assert tracker.remove_all() == 2
     assert list(client.containers.engine) == ["c3"]
     assert tracker.leftovers() == []
+
+
+def test_container_tracker_also_removes_containers_labelled_with_its_pid() -> None:
+    client = FakeClient()
+    tracker = ContainerTracker(client, pid_label="io.github.pytest-grader.pid=42")
+    client.containers.create(labels={"io.github.pytest-grader.pid": "42"})  # made behind the tracker's back
+    client.containers.create(labels={"io.github.pytest-grader.pid": "7"})  # another grader's
+    assert tracker.leftovers() == ["c1"]
+    assert tracker.remove_all() == 1
+    assert list(client.containers.engine) == ["c2"]
 
 
 def test_container_tracker_refuses_and_removes_containers_after_stop() -> None:
@@ -340,9 +355,7 @@ def test_load_entries_merges_batch_reports_and_plain_ones(class_dir: Path, tmp_p
     plain = tmp_path / "artifacts" / "erin.json"
     plain.parent.mkdir()
     plain.write_text(json.dumps(to_json(fake_report(class_dir / "alice"))), encoding="utf-8")
-    shutil.copytree(
-        out / "reports", tmp_path / "artifacts" / "reports-shard1"
-    )  # as download-artifact lays out
+    shutil.copytree(out / "reports", tmp_path / "artifacts" / "reports-shard1")  # as download-artifact lays out
     entries, problems = load_entries(tmp_path / "artifacts")
     assert problems == []
     assert sorted(e.name for e in entries) == ["alice", "bob", "carol", "dave", "erin"]
@@ -374,9 +387,7 @@ def test_gradebook_command_applies_the_late_policy_from_the_config(class_dir: Pa
     grade_all(find_submissions(class_dir), context(out, Grader(), default_time=late), workers=2)
     tests = write(tmp_path / "tests", {"test_x.py": ""})
     config = tmp_path / "grading.yml"
-    config.write_text(
-        "tests: tests\ndeadline: 2026-01-01T00:00:00Z\nlate-penalty: {per-day: 25%}\n", encoding="utf-8"
-    )
+    config.write_text("tests: tests\ndeadline: 2026-01-01T00:00:00Z\nlate-penalty: {per-day: 25%}\n", encoding="utf-8")
     merged = tmp_path / "merged"
     assert batch.run_gradebook(gradebook_args(out / "reports", merged, config=config)) == 0
     rows = {r["submission"]: r for r in csv.DictReader((merged / "gradebook.csv").open(encoding="utf-8"))}
@@ -412,14 +423,10 @@ def test_batch_command_usage_errors(tmp_path: Path, class_dir: Path) -> None:
     assert batch.run(batch_args(str(class_dir), "--tests", str(tmp_path / "missing"))) == 2
     assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--jobs", "0")) == 2
     assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--submitted-at", "yesterday")) == 2
-    assert (
-        batch.run(batch_args(str(class_dir), "--tests", str(tests), "--deadline", "2026-01-01T00:00Z")) == 2
-    )
+    assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--deadline", "2026-01-01T00:00Z")) == 2
 
 
-def test_batch_command_exits_3_without_docker(
-    tmp_path: Path, class_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_batch_command_exits_3_without_docker(tmp_path: Path, class_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from grader import sandbox
 
     def no_engine() -> None:
@@ -428,3 +435,45 @@ def test_batch_command_exits_3_without_docker(
     monkeypatch.setattr(sandbox, "docker_client", no_engine)
     tests = write(tmp_path / "tests", {"test_x.py": ""})
     assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--out", str(tmp_path / "o"))) == 3
+
+
+def test_engine_going_away_stops_the_batch(tmp_path: Path) -> None:
+    from grader.sandbox import DockerUnavailable
+
+    subs = tmp_path / "subs"
+    for i in range(6):
+        write(subs / f"s{i}", {"answer.txt": "2"})
+
+    def engine_gone(path: Path) -> Report:
+        if path.name == "s0":
+            return fake_report(path)
+        raise DockerUnavailable("cannot reach the Docker engine")
+
+    ctx = context(tmp_path / "out", engine_gone, engine_alive=lambda: False)  # type: ignore[arg-type]
+    stops: list[bool] = []
+    result = grade_all(find_submissions(subs), ctx, workers=1, on_interrupt=lambda: stops.append(True))
+    assert result.engine_error == "cannot reach the Docker engine"
+    assert [e.name for e in result.entries] == ["s0"] and stops == [True]
+    assert len(result.not_started) == 5
+
+
+def test_a_refused_container_with_a_live_engine_is_one_failed_row(tmp_path: Path) -> None:
+    from grader.sandbox import DockerUnavailable
+
+    subs = tmp_path / "subs"
+    for i in range(3):
+        write(subs / f"s{i}", {"answer.txt": "2"})
+
+    def refuse_s1(path: Path) -> Report:
+        if path.name == "s1":
+            raise DockerUnavailable("Docker refused to create the sandbox: conflict")
+        return fake_report(path)
+
+    ctx = context(tmp_path / "out", refuse_s1, engine_alive=lambda: True)  # type: ignore[arg-type]
+    result = grade_all(find_submissions(subs), ctx, workers=2)
+    assert result.engine_error is None
+    assert {e.name: e.error for e in result.entries} == {
+        "s0": None,
+        "s1": "Docker refused to create the sandbox: conflict",
+        "s2": None,
+    }

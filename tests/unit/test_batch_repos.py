@@ -97,9 +97,7 @@ class FakeGitHub:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def activity(
-        self, owner: str, repo: str, pushes: list[dict[str, object]], *, page_size: int = 100
-    ) -> None:
+    def activity(self, owner: str, repo: str, pushes: list[dict[str, object]], *, page_size: int = 100) -> None:
         """Serve the pushes newest first, `page_size` per page, linked like GitHub (cursor in the URL)."""
         base = f"/repos/{owner}/{repo}/activity"
         first = f"{base}?ref=refs%2Fheads%2Fmain&direction=desc&per_page=100"
@@ -231,9 +229,7 @@ def student_repo(tmp_path: Path) -> tuple[Path, list[str]]:
     return repo, shas
 
 
-def test_fetch_head_exports_files_without_git_metadata(
-    student_repo: tuple[Path, list[str]], tmp_path: Path
-) -> None:
+def test_fetch_head_exports_files_without_git_metadata(student_repo: tuple[Path, list[str]], tmp_path: Path) -> None:
     repo, shas = student_repo
     got = fetch_submission(RepoSpec(str(repo), "alice"), tmp_path / "co", ref=None, deadline=None, api=None)
     assert got.commit == shas[2]

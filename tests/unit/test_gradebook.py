@@ -51,9 +51,7 @@ def entries() -> list[Entry]:
     late = SubmissionTime(DEADLINE + timedelta(hours=30), "github-push")
     return [
         Entry("carol", report((1, 2, 3)), SubmissionTime(DEADLINE - timedelta(hours=1), "instructor")),
-        Entry(
-            "alice", report((1, 0, 3), integrity=(Finding("symlink", "x"), Finding("early-exit", "y"))), late
-        ),
+        Entry("alice", report((1, 0, 3), integrity=(Finding("symlink", "x"), Finding("early-exit", "y"))), late),
         Entry(
             "bob",
             report((0, 0, 0), status=RunStatus.ERROR, error="SyntaxError in calc.py line 3\nmore"),
@@ -106,9 +104,7 @@ def test_csv_rows_for_broken_submissions_say_what_broke() -> None:
 
 
 def test_csv_neutralises_spreadsheet_formulas() -> None:
-    hostile = build_rows(
-        [Entry('=HYPERLINK("http://x")', None, error="@SUM(A1)")], deadline=None, penalty=None
-    )
+    hostile = build_rows([Entry('=HYPERLINK("http://x")', None, error="@SUM(A1)")], deadline=None, penalty=None)
     line = render_csv(hostile).splitlines()[1]
     assert line.startswith("\"'=HYPERLINK(")
     assert ",'@SUM(A1)" in line
@@ -140,9 +136,7 @@ def test_markdown_has_summary_table_and_per_test_pass_rates() -> None:
 
 
 def test_markdown_escapes_table_breaking_names() -> None:
-    md = render_markdown(
-        build_rows([Entry("a|b<script>", None, error="x\ny")], deadline=None, penalty=None), title="T"
-    )
+    md = render_markdown(build_rows([Entry("a|b<script>", None, error="x\ny")], deadline=None, penalty=None), title="T")
     assert "| a\\|b&lt;script&gt; | not-graded |" in md
     assert "<script>" not in md
 
@@ -154,9 +148,7 @@ def test_histogram_uses_points_when_all_maxima_agree() -> None:
 
 def test_histogram_uses_percent_when_maxima_differ() -> None:
     other = Report(5, 10, RunStatus.FAIL, (Score("x", Status.FAILED, 5, 10),))
-    values, label, top = histogram_values(
-        build_rows([*entries(), Entry("eve", other)], deadline=None, penalty=None)
-    )
+    values, label, top = histogram_values(build_rows([*entries(), Entry("eve", other)], deadline=None, penalty=None))
     assert "%" in label and top == 100.0
     assert sorted(values) == pytest.approx([0.0, 50.0, 200 / 3, 100.0])
 

@@ -46,9 +46,6 @@ class _Case:
     children: list[ET.Element] = field(default_factory=list)
     properties: list[tuple[str, str]] = field(default_factory=list)
     duration: float = 0.0
-    # pytest (junit_logging=out-err, log_passing_tests=False) writes the captured output for a failed
-    # call, a failed teardown and a plain skip; not for passes, xfails or setup errors alone.
-    with_output: bool = False
 
 
 @dataclass
@@ -81,7 +78,7 @@ class JUnitWriter:
         self.open_cases.pop(nodeid, None)
 
     def _add(self, case: _Case, tag: str, message: str, text: str | None, **extra: str) -> None:
-        node = ET.Element(tag, message=xml_text(message), **extra)
+        node = ET.Element(tag, {"message": xml_text(message), **extra})
         if text is not None:
             node.text = xml_text(text)
         case.children.append(node)
@@ -100,8 +97,6 @@ class JUnitWriter:
         elif outcome == "failed":
             case = self._case(nodeid, location)
             text, crash = str(rec.get("text", "")), str(rec.get("crash", ""))
-            if when in ("call", "teardown"):
-                case.with_output = True
             if when == "call":
                 if "wasxfail" in rec:
                     self._add(case, "skipped", "xfail-marked test passes unexpectedly", None)
@@ -115,6 +110,10 @@ class JUnitWriter:
                 prefix = "failed on teardown with" if when == "teardown" else "failed on setup with"
                 self._add(case, "error", f'{prefix} "{reason}"', text)
                 self.stats["error"] += 1
+            # pytest (junit_logging=out-err, log_passing_tests=False) writes the output of a failed call,
+            # a failed teardown and a plain skip, from that phase's report; never for a setup error.
+            if when in ("call", "teardown"):
+                self._captured(case, rec.get("sections") or [])
         elif outcome == "skipped":
             case = self._case(nodeid, location)
             if "wasxfail" in rec:
@@ -124,7 +123,7 @@ class JUnitWriter:
                 path, line, reason = rec.get("skip") or ["", None, ""]
                 reason = str(reason).removeprefix("Skipped: ")
                 self._add(case, "skipped", reason, f"{path}:{line}: {reason}", type="pytest.skip")
-                case.with_output = True
+                self._captured(case, rec.get("sections") or [])
             self.stats["skipped"] += 1
         if nodeid in self.open_cases or when == "teardown":
             case = self._case(nodeid, location)
@@ -132,13 +131,10 @@ class JUnitWriter:
         if when == "teardown":
             case = self._case(nodeid, location)
             case.properties.extend(properties or [])
-            self._captured(case, rec.get("sections") or [])
             self._close(nodeid)
             self.failed_call.discard(nodeid)
 
     def _captured(self, case: _Case, sections: list[list[str]]) -> None:
-        if not case.with_output:
-            return
         for tag, kind in (("system-out", "stdout"), ("system-err", "stderr")):
             content = "".join(c for t, c in sections if t.startswith(f"Captured {kind}"))
             header = f" Captured {'Out' if kind == 'stdout' else 'Err'} ".center(80, "-")
@@ -148,8 +144,10 @@ class JUnitWriter:
 
     def collect_error(self, nodeid: str, text: str) -> None:
         case = self._case(nodeid, None)
-        case.attrs = {"classname": ".".join(mangle_test_address(nodeid)[:-1]),
-                      "name": xml_text(mangle_test_address(nodeid)[-1])}
+        case.attrs = {
+            "classname": ".".join(mangle_test_address(nodeid)[:-1]),
+            "name": xml_text(mangle_test_address(nodeid)[-1]),
+        }
         self._add(case, "error", "collection failure", text)
         self.stats["error"] += 1
         self._close(nodeid)

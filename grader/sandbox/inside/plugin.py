@@ -37,6 +37,11 @@ import _pytest
 import pluggy
 import pytest
 
+try:
+    from _pytest.subtests import SubtestReport as _SubtestReport
+except ImportError:  # pytest < 9
+    _SubtestReport = None  # type: ignore[assignment,misc]
+
 _hmac_digest = _hashlib.hmac_digest
 _write = posix.write
 _gettrace = sys.gettrace
@@ -189,6 +194,8 @@ class GraderPlugin:
         self._test_timeout = test_timeout
         self._seq = 0
         self._tampered: dict[str, str] = {}  # nodeid -> what was found modified while it ran
+        self._subtests: dict[str, list[str]] = {}  # nodeid -> failed subtests' texts
+        self._forced: set[str] = set()  # tests whose report this plugin turned into a failure
         # Last: the snapshot includes this class and this module's globals.
         self._guard = _Guard([("plugin", globals())], (GraderPlugin, _TestTimeout))
 
@@ -259,6 +266,14 @@ class GraderPlugin:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._check(report.nodeid)
+        if _SubtestReport is not None and isinstance(report, _SubtestReport):
+            # pytest 9's `subtests` fixture: one extra "call" report per subtest, before the test's
+            # own call report (which fails when any subtest failed). Only the test's own reports go
+            # to the supervisor (it accepts one call per test); failed subtests add to its text.
+            if report.failed:
+                head = getattr(report, "head_line", "") or "subtest"
+                self._subtests.setdefault(report.nodeid, []).append(f"{head}\n{report.longrepr}")
+            return
         payload: dict[str, Any] = {
             "nodeid": report.nodeid,
             "when": report.when,
@@ -278,17 +293,30 @@ class GraderPlugin:
             message = message.removeprefix(f"{__name__}.{_TestTimeout.__name__}: ")
             payload["text"] = _clip(str(longrepr), TEXT_LIMIT)
             payload["crash"] = _clip(message, MESSAGE_LIMIT)
-        if report.when == "teardown":
+        failed_subtests = self._subtests.pop(report.nodeid, None) if report.when == "call" else None
+        if failed_subtests:
+            text = "\n\n".join([payload.get("text", ""), *failed_subtests]).strip()
+            payload["text"] = _clip(text, TEXT_LIMIT)
+        if report.when == "teardown" or not report.passed:  # the JUnit writer shows output of these
             payload["sections"] = [
                 [title, _clip(content, SECTION_LIMIT)] for title, content in report.sections[:12]
             ]
         tampered = self._tampered.get(report.nodeid)
-        if tampered is not None:  # fail closed: this result went through code the submission changed
+        # Fail closed: the call of a test whose result went through code the submission changed fails
+        # (its teardown when the call was already sent). Not its setup: pytest, restored, goes on to
+        # the call, and the supervisor accepts a call only after a passed setup.
+        if tampered is not None and (report.when == "call" or (report.when == "teardown"
+                                                               and report.nodeid not in self._forced)):
+            self._forced.add(report.nodeid)
             message = f"the submission modified the test framework ({tampered}): this result cannot be trusted"
             payload.update(outcome="failed", text=_clip(message, MESSAGE_LIMIT), crash=_clip(message, MESSAGE_LIMIT))
             payload.pop("skip", None)
             payload.pop("wasxfail", None)
         self._send("report", payload)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # KeyboardInterrupt or pytest.exit() ends the session mid-test; the supervisor restarts it.
+        self._send("interrupted", {"message": _clip(excinfo.exconly(), MESSAGE_LIMIT)})
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, exitstatus: int) -> None:

@@ -40,7 +40,9 @@ from typing import Any
 
 FRAME_MARK = "@@grader-frame@@"
 OUTPUT_LIMIT = 64 * 1024  # bytes of the session's stdout/stderr kept for the report
-RECORD_LIMIT = 256 * 1024  # bytes of one record from the child
+# Bytes of one record from the child. The plugin's largest (a teardown with 12 sections of 8K
+# characters, escaped to ASCII JSON: up to 12 bytes per character) stays under 1.5 MB.
+RECORD_LIMIT = 2 * 1024 * 1024
 CHANNEL_LIMIT = 64 * 1024 * 1024  # bytes read from the child's channel in all
 MAX_RESTARTS = 200
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +75,14 @@ class RunState:
     oom: bool = False
     run_error: str | None = None
     collection_failed: bool = False
+    conflicting: list[str] = field(default_factory=list)  # collected tests with conflicting reports
+    setup_passed: dict[str, bool] = field(default_factory=dict)
+
+    def conflict(self, nodeid: str) -> None:
+        """The test's reports cannot be trusted: it ends as an error (see fail_conflicting) and never reruns."""
+        if nodeid not in self.conflicting:
+            self.conflicting.append(nodeid)
+        self.done.add(nodeid)
 
     def finding(self, kind: str, detail: str, path: str | None = None) -> None:
         if (kind, detail) in self.finding_keys or len(self.findings) >= 50:
@@ -253,11 +263,14 @@ class Child:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
 
-    def close(self) -> int:
+    def close(self) -> tuple[int, bool]:
+        """Wait for the child, kill whatever it left (True if anything), close the pipes."""
         code = self.proc.wait()
+        # Before joining the drainer: a leftover process (a daemon) holds the output pipe open.
+        stray = kill_everything_else()
         os.close(self.channel)
         self.drainer.join(timeout=2)
-        return code
+        return code, stray
 
 
 def _raise_oom_score() -> None:
@@ -286,7 +299,10 @@ def synthetic_error(nodeid: str, location: list[Any] | None, message: str) -> li
 
 
 def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, deadline: float) -> str:
-    """Run pytest once over the tests not yet done. Returns why it ended: finished|crashed|timeout|stalled."""
+    """Run pytest once over the tests not yet done.
+
+    Returns why it ended: finished|crashed|interrupted|timeout|timeout-test|stalled.
+    """
     child = Child(settings, state.done, sink)
     current: str | None = None
     current_loc: list[Any] | None = None
@@ -296,6 +312,7 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
     hard_limit = settings.test_timeout + max(2.0, settings.test_timeout)
     ended = "crashed"
     progress = False
+    interrupted = ""
     oom_before = oom_kill_count()
     try:
         while True:
@@ -307,6 +324,11 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
             for raw in lines:
                 record = verify(raw, child.key, state)
                 if record is None:
+                    # Only code in the child writing into the channel makes a bad record; it may have
+                    # swallowed the running test's report (bytes without a newline join the next
+                    # record), so that test cannot be trusted.
+                    if current is not None:
+                        state.conflict(current)
                     continue
                 kind, data = record["k"], record["d"]
                 if finished:
@@ -328,7 +350,7 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                 elif kind == "report":
                     nodeid = str(data.get("nodeid"))
                     when = str(data.get("when"))
-                    if not accept_phase(nodeid, when, state):
+                    if not accept_phase(nodeid, when, str(data.get("outcome")), state):
                         continue
                     current_loc = data.get("location")
                     xml.phase(clean_record(data))
@@ -340,8 +362,13 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                     finished = True
                     finished_at = time.monotonic()
                     ended = "finished"
-            if closed:
-                break
+                elif kind == "interrupted":  # KeyboardInterrupt or pytest.exit() stopped the session
+                    interrupted = str(data.get("message", ""))[:500] or "interrupted"
+                elif kind == "finding" and data.get("kind") == "framework-tampering":
+                    # The plugin saw pytest's code modified (see plugin._Guard); it failed the test itself.
+                    state.finding("framework-tampering", str(data.get("detail", ""))[:500])
+            if closed or (not lines and child.proc.poll() is not None):
+                break  # the child is gone (a daemon it left may still hold the channel open)
             now = time.monotonic()
             if finished and now > finished_at + 2.0:
                 break  # an exit handler that never returns changes nothing: the results are in
@@ -362,9 +389,9 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                 break
     finally:
         child.kill()
-        code = child.close()
+        code, stray = child.close()
         state.exit_codes.append(code)
-        if kill_everything_else():
+        if stray:
             state.finding("stray-process", "a process started by the submission outlived pytest and was killed")
     if ended == "crashed":
         oom_after = oom_kill_count()
@@ -385,6 +412,13 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
         elif code >= 0:
             state.finding("early-exit", f"pytest exited early ({why})")
         return "crashed" if progress else "stalled"
+    if ended == "finished" and current is not None and current not in state.done:
+        # The session ended in the middle of a test (KeyboardInterrupt, pytest.exit(), SystemExit from
+        # a hook...): that test is an error, and the tests after it still run in a new child.
+        why = f"the test stopped the test session ({interrupted or 'ended early'})"
+        close_test(state, xml, current, current_loc, why)
+        state.finding("early-exit", f"{current}: {why}")
+        return "interrupted"
     return ended
 
 
@@ -425,18 +459,43 @@ def clean_record(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def accept_phase(nodeid: str, when: str, state: RunState) -> bool:
-    """One setup, call and teardown per collected test, in that order; anything else is forged."""
-    if nodeid not in state.collected_set or nodeid in state.done:
+def accept_phase(nodeid: str, when: str, outcome: str, state: RunState) -> bool:
+    """setup, call (only after a passed setup) and teardown, once each and in that order.
+
+    That is what pytest reports for every test. Anything else means the record stream was tampered
+    with: a second report (someone else holds the channel's key) or a missing one (bytes written
+    into the channel swallowed it, e.g. a failed call's report, leaving a passed setup and teardown).
+    Neither the first report nor the rest can be trusted then: the test ends as an error.
+    """
+    if nodeid not in state.collected_set:
         state.finding("unexpected-report", f"a report for {nodeid!r} ({when}) did not fit the run and was ignored")
         return False
     seen = state.phases.setdefault(nodeid, set())
     order = {"setup": 0, "call": 1, "teardown": 2}
-    if when not in order or when in seen or any(order[p] > order[when] for p in seen):
-        state.finding("unexpected-report", f"a duplicate or out-of-order {when} report for {nodeid!r} was ignored")
+    setup_passed = state.setup_passed.get(nodeid)
+    missing = (
+        (when == "call" and setup_passed is not True)
+        or (when == "teardown" and "call" not in seen and setup_passed is not False)
+    )
+    if (nodeid in state.done or when not in order or when in seen or missing
+            or any(order[p] > order[when] for p in seen)):
+        state.finding("unexpected-report", f"conflicting reports for {nodeid!r} (a duplicate, missing or "
+                      "out-of-order phase): the test counts as an error")
+        state.conflict(nodeid)
         return False
     seen.add(when)
+    if when == "setup":
+        state.setup_passed[nodeid] = outcome == "passed"
     return True
+
+
+def fail_conflicting(state: RunState, xml: Any) -> None:
+    """Add an error for every test with conflicting reports (the parser keeps a test's worst outcome)."""
+    message = "conflicting results were reported for this test (the results channel was tampered with)"
+    for nodeid in state.conflicting:
+        call, teardown = synthetic_error(nodeid, None, message)
+        xml.phase(call)
+        xml.phase(teardown, properties=[("grader.status", "error")])
 
 
 def verify(raw: bytes, key: bytes, state: RunState) -> dict[str, Any] | None:
@@ -498,6 +557,7 @@ def main() -> int:
         state.run_error = f"timed out after {settings.timeout:g} s"
     elif ended == "finished" and not state.collected and not state.collection_failed:
         state.run_error = state.run_error or "pytest collected no tests"
+    fail_conflicting(state, xml)
     junit = xml.xml(time.monotonic() - begin)
     write_frame(
         settings.key,

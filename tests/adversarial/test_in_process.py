@@ -1,0 +1,129 @@
+"""Issue 3, item 4: in-process tampering fails closed or changes nothing, and is reported.
+
+Student code shares the test process with pytest, so nothing in that process is out of its reach.
+What holds:
+- the plugin binds its channel's JSON encoder, HMAC and write at load time (C functions) and gets
+  a private copy of the builtins: patching json/hmac/os/builtins reaches nothing;
+- the plugin snapshots pytest's and pluggy's code before any submission code is imported and checks
+  it before each report: a test whose result went through modified code fails ("framework-tampering"),
+  the originals are put back, later tests run honestly;
+- the supervisor accepts setup, call, teardown once each and in order: reports forged with a key
+  stolen from memory collide with the real ones and the test becomes an error;
+- a test process that exits or is interrupted costs the running test only; a dead or frozen
+  supervisor produces no signed frame: score 0 (fail closed).
+What does not hold: code that finds the plugin in memory (gc, frames, ctypes) can in principle
+silence it and forge everything; the static scan reports the tools it needs (see threat model).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.adversarial.conftest import assert_honest_calc
+
+pytestmark = pytest.mark.docker
+
+TAMPERED_FIRST = {"test_add": "failed", "test_sub": "failed", "test_mul": "failed"}
+
+
+def assert_tampering_failed_closed(graded, test: str, what: str) -> None:  # type: ignore[no-untyped-def]
+    tampered = next(t for t in graded.report.tests if t.name.endswith(f"::{test}"))
+    assert tampered.status.value == "failed" and tampered.score == 0, tampered
+    assert f"the submission modified the test framework ({what})" in tampered.message
+    assert any(f.kind == "framework-tampering" and what in f.detail for f in graded.report.integrity)
+
+
+def test_testreport_patched_at_import_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("patch_testreport")
+    # honest is 1/3; the tampering is seen before test_add's first report: it fails, then the
+    # originals are back and the rest is honest.
+    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
+    assert_tampering_failed_closed(graded, "test_add", "_pytest.reports.TestReport")
+    assert "framework-import" in graded.kinds()
+
+
+def test_runner_patched_at_import_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("patch_runner")
+    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
+    assert_tampering_failed_closed(graded, "test_add", "_pytest.runner.call_and_report")
+    assert {"framework-import", "monkeypatch"} <= graded.kinds()
+
+
+def test_self_restoring_patch_during_a_test_fails_that_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("patch_during_test")
+    assert_honest_calc(graded)  # sub fails either way; the report says why
+    assert_tampering_failed_closed(graded, "test_sub", "_pytest.reports.TestReport")
+
+
+def test_trace_function_skipping_asserts_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("settrace_skip")
+    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
+    assert_tampering_failed_closed(graded, "test_add", "sys.settrace")
+
+
+def test_patching_json_hmac_and_os_write_reaches_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
+    """Before the plugin bound its primitives at load time this scored 3/3 with no pytest import."""
+    graded = grade_case("patch_stdlib")
+    assert_honest_calc(graded)
+    assert graded.paths("monkeypatch") == {"calc.py"}
+
+
+def test_patching_builtins_reaches_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("patch_builtins")
+    assert_honest_calc(graded)
+    assert "suspicious-code" in graded.kinds()
+
+
+def test_swapping_pytest_modules_in_sys_modules_changes_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("sys_modules_swap")
+    assert_honest_calc(graded)
+    assert "framework-tampering" in graded.kinds()  # the static scan: "touches sys.modules"
+
+
+def test_reports_signed_with_a_key_taken_from_memory_make_every_test_an_error(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("gc_channel_key")
+    assert graded.statuses == {"test_add": "error", "test_sub": "error", "test_mul": "error"}
+    assert graded.report.score == 0
+    assert {"suspicious-import", "unexpected-report"} <= graded.kinds()
+
+
+def test_os_exit_at_import_scores_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("exit_at_import")
+    assert graded.report.score == 0 and graded.report.status.value == "error"
+    assert "before collecting any test" in (graded.report.error or "")
+    assert "early-exit" in graded.kinds()
+
+
+def test_os_exit_mid_test_costs_that_test_only(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("exit_mid_test")
+    assert_honest_calc(graded, {"test_add": "passed", "test_sub": "error", "test_mul": "failed"})
+    assert "exited with code 0" in graded.report.tests[1].message
+
+
+def test_system_exit_in_a_test_is_a_failure(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("system_exit")
+    assert_honest_calc(graded)
+    assert "SystemExit" in graded.report.tests[1].message
+
+
+@pytest.mark.parametrize(("case", "why"), [("keyboard_interrupt", "KeyboardInterrupt"), ("pytest_exit", "Exit")])
+def test_stopping_the_session_costs_that_test_only(grade_case, case, why) -> None:  # type: ignore[no-untyped-def]
+    # Before: the tests after the interrupted one were "not run".
+    graded = grade_case(case)
+    assert_honest_calc(graded, {"test_add": "passed", "test_sub": "error", "test_mul": "failed"})
+    assert why in graded.report.tests[1].message
+    assert "early-exit" in graded.kinds()
+
+
+def test_killing_the_supervisor_fails_closed(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("kill_supervisor")
+    assert graded.report.score == 0 and graded.report.status.value == "error"
+    assert graded.statuses == {"test_add": "error", "test_sub": "error", "test_mul": "error"}
+    assert "produced no results" in (graded.report.error or "")
+
+
+def test_freezing_the_supervisor_fails_closed_at_the_timeout(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("stop_supervisor", config="timeout: 5\n")
+    assert graded.report.score == 0 and graded.report.status.value == "error"
+    assert "timed out after 5 s" in (graded.report.error or "")
+    assert graded.seconds < 5 + 8, f"took {graded.seconds:.1f} s"
