@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -47,7 +46,6 @@ from grader.gradebook import Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
 from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
-from grader.sandbox import DockerUnavailable
 from grader.staging import SKIPPED_DIRS
 
 EXIT_OK, EXIT_USAGE, EXIT_DOCKER, EXIT_INTERRUPTED = 0, 2, 3, 130
@@ -159,6 +157,8 @@ def grading_fingerprint(config: GradingConfig, *, image_id: str) -> str:
 
 
 def _grader_version() -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("pytest-sandbox-grader")
     except importlib.metadata.PackageNotFoundError:  # running from a source tree
@@ -275,6 +275,8 @@ class BatchContext:
 
 def grade_job(job: Job, ctx: BatchContext) -> Outcome:
     """Grade one submission; never raises except Interrupted. Failures become rows that say what broke."""
+    from grader.sandbox import DockerUnavailable  # imported here: `grader gradebook` needs no Docker SDK
+
     if ctx.stop.is_set():
         raise Interrupted
     folder = ctx.out / "reports" / job.name

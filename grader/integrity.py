@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.models import Finding
+from grader.staging import display_path
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
 MAX_FINDINGS = 40
@@ -86,12 +87,12 @@ def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
         path = root / rel
         try:
             if path.stat().st_size > MAX_SCAN_BYTES:
-                findings.append(Finding("unscanned", "file too large to scan", rel))
+                findings.append(Finding("unscanned", "file too large to scan", display_path(rel)))
                 continue
             source = path.read_bytes()
         except OSError:
             continue
-        findings.extend(scan_source(source, rel))
+        findings.extend(scan_source(source, display_path(rel)))
         if len(findings) >= MAX_FINDINGS:
             findings = findings[:MAX_FINDINGS]
             findings.append(Finding("suspicious-code", "more findings not listed"))

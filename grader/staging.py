@@ -61,7 +61,7 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
     def note(kind: str, path: str, detail: str) -> None:
         counts[kind] = counts.get(kind, 0) + 1
         if counts[kind] <= MAX_FINDINGS_PER_KIND:
-            findings.append(Finding(kind=kind, path=path, detail=detail))
+            findings.append(Finding(kind=kind, path=display_path(path), detail=detail))
 
     what = "submission" if submission else "tests folder"
     try:
@@ -102,7 +102,11 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
                 rel = _posix(os.path.join(rel_dir, name))
                 if os.path.realpath(full) in excluded:
                     continue
-                st = os.lstat(full)
+                try:
+                    st = os.lstat(full)
+                except OSError as exc:  # vanished while we walked
+                    note("unreadable", rel, f"could not be read ({exc.strerror}); left out")
+                    continue
                 if stat.S_ISLNK(st.st_mode):
                     note("symlink", rel, "symbolic link left out (links are never followed)")
                     continue
@@ -123,9 +127,15 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
                 if size > MAX_SUBMISSION_BYTES:
                     raise _Limits(
                         f"the {what} is larger than {MAX_SUBMISSION_BYTES // 2**20} MB "
-                        f"({rel} brings it past the limit)"
+                        f"({display_path(rel)} brings it past the limit)"
                     )
-                _copy_regular(full, str(target_dir / name))
+                try:
+                    _copy_regular(full, str(target_dir / name))
+                except OSError as exc:  # no permission, swapped for a link, vanished...
+                    (target_dir / name).unlink(missing_ok=True)
+                    note("unreadable", rel, f"could not be read ({exc.strerror}); left out")
+                    size -= st.st_size
+                    continue
                 files.add(rel)
     except _Limits as exc:
         return StagedTree(dest, frozenset(files), size, tuple(findings), str(exc))
@@ -145,6 +155,15 @@ def _copy_regular(source: str, target: str) -> None:
 
 def _matches(name: str, globs: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, g) for g in globs)
+
+
+def display_path(rel: str) -> str:
+    """A path as text that always encodes: bytes of a non-UTF-8 file name become U+FFFD.
+
+    os.walk gives such names with lone surrogates (surrogateescape), which no UTF-8 writer accepts:
+    a finding that carried one would crash the JSON report.
+    """
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _posix(rel: str) -> str:

@@ -7,8 +7,9 @@ actions/checkout and actions/cache are local stand-ins (see act_harness). The Gi
 `FakeGitHubAPI` on 127.0.0.1, which checks every request against GitHub's OpenAPI description.
 
 Three pushes of one student, in order (the class shares the repository, the API and the caches):
-  1. starter code + 60 extra failing cases: check run (first POST answered 502, retried), annotations
-     in batches of 50, a comment on Classroom's Feedback pull request, the runner image built and cached;
+  1. starter code + 60 extra failing cases, with fail-under: check run (first POST answered 502,
+     retried), annotations in batches of 50, a comment on Classroom's Feedback pull request, the runner
+     image built and cached, then the job fails on the score;
   2. the solution, with the runner image deleted from Docker: image loaded from the cache (no rebuild),
      grader restored from the cache, the same comment updated in place, a successful check run;
   3. a pull request from a fork, with a read-only token: every write answered 403, a warning, the
@@ -75,13 +76,17 @@ def expected_image_tag(base_image: str) -> str:
     return "pytest-grader-runner:" + hashlib.sha256("".join(lines).encode()).hexdigest()[:16]
 
 
-def workflow_variant(dest: Path, probe_dir: Path, *, post: str, pull_requests: bool = False) -> Path:
+def workflow_variant(
+    dest: Path, probe_dir: Path, *, post: str, pull_requests: bool = False, fail_under: str = ""
+) -> Path:
     """examples/classroom.yml as an instructor would configure it, plus one probe step at the end that
     copies what later steps see of the grading step (its outputs and the report file) to `probe_dir`."""
     workflow = yaml.safe_load((EXAMPLES / "classroom.yml").read_text(encoding="utf-8"))
     job = workflow["jobs"]["run-autograding-tests"]
     grade = next(step for step in job["steps"] if step.get("id") == STEP)
     grade["with"]["post"] = post
+    if fail_under:
+        grade["with"]["fail-under"] = fail_under
     if pull_requests:
         workflow["on"] = [*workflow["on"], "pull_request"]
     job["steps"].append(
@@ -141,7 +146,7 @@ class Student:
         self.image = expected_image_tag(BASE_IMAGE)
         self.runs: dict[str, tuple[ActRun, Path]] = {}
 
-    def run(self, label: str, *, event_name: str, event: dict[str, Any], post: str, **variant: bool) -> ActRun:
+    def run(self, label: str, *, event_name: str, event: dict[str, Any], post: str, **variant: Any) -> ActRun:
         probe = self.root / f"probe-{label}"
         probe.mkdir()
         workflow = workflow_variant(self.root / f"workflow-{label}" / "classroom.yml", probe, post=post, **variant)
@@ -212,10 +217,16 @@ def test_1_push_posts_check_run_in_batches_retries_a_502_and_comments_on_feedbac
     remove_image(student.image)  # the first push of the class must build the runner image
     student.api.inject("checks/create", 502, message="Bad Gateway")
     run = student.run(
-        "push1", event_name="push", event=push_event(student.repo, student.shas[0]), post="check-run,comment"
-    )
+        "push1", event_name="push", event=push_event(student.repo, student.shas[0]), post="check-run,comment",
+        fail_under="60",
+    )  # fmt: skip
 
-    assert run.returncode == 0 and run.job_result == "success", run.log[-6000:]
+    # Below fail-under the grading step fails the job, after everything was reported and posted.
+    assert run.job_result == "failure", run.log[-6000:]
+    results = run.step_results()
+    assert results[(STEP, "grade")] == "failure"
+    assert all(result == "success" for step, result in results.items() if step != (STEP, "grade") and len(step) == 2)
+    assert "Post the result" in run.log and student.api.served("checks/create")
     assert student.api.problems == []
     setup = run.outputs[(STEP, "setup")]
     assert setup["image"] == student.image, "the image tag must be the hash of runner/ and the base image"
