@@ -144,25 +144,22 @@ def build_annotations(
     report: Report, *, submission: str = ".", tests: str | None = None, workspace: Path | None = None
 ) -> list[dict[str, Any]]:
     """One `failure` annotation per failed or erroring test with a file, then one `warning` per
-    integrity finding on a file. Hidden tests say only that a hidden test did not pass."""
+    integrity finding on a file. Hidden tests get none (the summary shows their status)."""
     workspace = workspace or Path.cwd()
     annotations: list[dict[str, Any]] = []
     for test in report.tests:
-        if test.status not in _NOT_GOOD or not test.file:
+        # A hidden test's place comes from its traceback (maybe its own file): like the student view
+        # of the report, say nothing about where it failed.
+        if test.status not in _NOT_GOOD or not test.file or test.hidden:
             continue
         line = max(1, test.line or 1)  # a file without a known line: its first line
         path = annotation_path(test.file, submission=submission, tests=tests, workspace=workspace)
         if path is None:
             continue
         verb = "raised an error" if test.status is Status.ERROR else "failed"
-        if test.hidden:
-            title = f"A hidden test {verb}"
-            message = "A hidden test did not pass on this line."
-            details = ""
-        else:
-            title = f"{test.title or test.name} {verb}"
-            message = test.message or f"The test {verb}."
-            details = test.details
+        title = f"{test.title or test.name} {verb}"
+        message = test.message or f"The test {verb}."
+        details = test.details
         annotation: dict[str, Any] = {
             "path": path,
             "start_line": line,

@@ -127,3 +127,20 @@ def test_freezing_the_supervisor_fails_closed_at_the_timeout(grade_case) -> None
     assert graded.report.score == 0 and graded.report.status.value == "error"
     assert "timed out after 5 s" in (graded.report.error or "")
     assert graded.seconds < 5 + 8, f"took {graded.seconds:.1f} s"
+
+
+def test_a_daemon_holding_the_channel_open_does_not_stall_the_run(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("daemon_then_exit")  # default timeout: 60 s
+    assert graded.report.score == 0 and graded.report.status.value == "error"
+    assert "before collecting any test" in (graded.report.error or "")
+    assert graded.seconds < 15, f"took {graded.seconds:.1f} s"
+
+
+def test_a_failed_subtest_fails_its_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    """pytest 9 reports each subtest as an extra "call" report before the test's own. The grader
+    took the first one (a passed subtest) and ignored the rest: a test with a failed subtest passed."""
+    graded = grade_case(suite="subtests")
+    assert graded.statuses == {"test_add_cases": "passed", "test_sub_cases": "failed"}
+    assert graded.report.score == 1
+    failed = graded.report.tests[1]
+    assert "failed subtest" in failed.message and "a=5, b=3" in failed.details

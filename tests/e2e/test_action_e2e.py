@@ -12,8 +12,8 @@ Three pushes of one student, in order (the class shares the repository, the API 
      image built and cached, then the job fails on the score;
   2. the solution, with the runner image deleted from Docker: image loaded from the cache (no rebuild),
      grader restored from the cache, the same comment updated in place, a successful check run;
-  3. a pull request from a fork, with a read-only token: every write answered 403, a warning, the
-     job still succeeds and its outputs still carry the score.
+  3. a pull request from a fork, with a read-only token (and a prebuilt `image`): every write answered
+     403, a warning, the job still succeeds and its outputs still carry the score.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,7 @@ def expected_image_tag(base_image: str) -> str:
 
 
 def workflow_variant(
-    dest: Path, probe_dir: Path, *, post: str, pull_requests: bool = False, fail_under: str = ""
+    dest: Path, probe_dir: Path, *, post: str, pull_requests: bool = False, fail_under: str = "", image: str = ""
 ) -> Path:
     """examples/classroom.yml as an instructor would configure it, plus one probe step at the end that
     copies what later steps see of the grading step (its outputs and the report file) to `probe_dir`."""
@@ -87,6 +89,8 @@ def workflow_variant(
     grade["with"]["post"] = post
     if fail_under:
         grade["with"]["fail-under"] = fail_under
+    if image:
+        grade["with"]["image"] = image
     if pull_requests:
         workflow["on"] = [*workflow["on"], "pull_request"]
     job["steps"].append(
@@ -170,8 +174,14 @@ def remove_image(tag: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def student(tmp_path_factory: pytest.TempPathFactory) -> Student:
-    return Student(tmp_path_factory.mktemp("e2e"))
+def student(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Student]:
+    one = Student(tmp_path_factory.mktemp("e2e"))
+    yield one
+    # Hundreds of MB of image tarballs and virtualenvs; the act logs stay for debugging.
+    for tarball in one.harness.cache_store.glob("*.tar"):
+        tarball.unlink()
+    for workspace in one.harness.workdir.glob("run*/act-cache"):
+        shutil.rmtree(workspace, ignore_errors=True)
 
 
 def report_of(student: Student, label: str) -> dict[str, Any]:
@@ -210,7 +220,7 @@ def score_pattern(report: dict[str, Any]) -> re.Pattern[str]:
 
 
 def annotated(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [t for t in report["tests"] if t["status"] in ("failed", "error") and t["file"]]
+    return [t for t in report["tests"] if t["status"] in ("failed", "error") and t["file"] and not t["hidden"]]
 
 
 def test_1_push_posts_check_run_in_batches_retries_a_502_and_comments_on_feedback_pr(student: Student) -> None:
@@ -323,12 +333,17 @@ def test_3_fork_pull_request_with_read_only_token_warns_and_keeps_the_score(stud
         "repository": {"full_name": STUDENT_REPO},
     }
     writes_before = len([r for r in student.api.requests if r.method != "GET"])
+    cache_calls_before = len(student.harness.cache_calls())
     run = student.run(
-        "fork", event_name="pull_request", event=event, post="check-run,status,comment", pull_requests=True
-    )
+        "fork", event_name="pull_request", event=event, post="check-run,status,comment", pull_requests=True,
+        image=student.image,  # a prebuilt image: neither built nor taken from the cache
+    )  # fmt: skip
 
     assert run.returncode == 0 and run.job_result == "success", run.log[-6000:]
     assert student.api.problems == []
+    assert "already on this machine" in run.step_log(STEP, "image")
+    venv_key = run.outputs[(STEP, "setup")]["venv-key"]
+    assert student.harness.cache_calls()[cache_calls_before:] == [f"restore hit {venv_key}"]
     report = assert_outputs_match_report(student, "fork")
     assert report["status"] == "pass"
     writes = [r for r in student.api.requests if r.method != "GET"][writes_before:]
