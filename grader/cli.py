@@ -63,6 +63,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="seconds for the whole run (overrides the config)")
     run.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when the score is below SCORE")
     run.add_argument("--quiet", action="store_true", help="print only the total")
+    run.add_argument(
+        "--no-classroom-notices",
+        dest="classroom_notices",
+        action="store_false",
+        help="under Actions, leave the Classroom score notices to autograding-grading-reporter",
+    )
     run.set_defaults(func=cmd_run)
 
     image = sub.add_parser("image", help="manage the runner image")
@@ -104,6 +110,30 @@ def _add_plugin_command(sub: argparse._SubParsersAction, name: str, module: str,
     p.set_defaults(func=runner)
 
 
+class _Quiet:
+    """Stands in for a rich Status where no terminal is attached."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, text: str) -> None:
+        del text
+
+
+def _status(console: Console, text: str):  # type: ignore[no-untyped-def]
+    """A spinner on a terminal only: in a CI log its cursor movements would garble workflow commands."""
+    if console.is_terminal and os.environ.get("TERM") != "dumb":
+        return console.status(text, spinner="dots")
+    console.print(text, markup=False, highlight=False)
+    return _Quiet(console)
+
+
 def load_grading_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from grader.config import ConfigError, GradingConfig, default_config, load_config
 
@@ -136,7 +166,7 @@ def ensure_runner_image(client, tag: str, base_image: str | None, console: Conso
     if image_exists(client, tag):
         return
     console.print(f"The runner image {tag} is missing: building it (once)…", markup=False)
-    with console.status("Building the runner image", spinner="dots") as status:
+    with _status(console, "Building the runner image") as status:
         build_image(client, tag, base_image=base_image, on_line=lambda line: status.update(line[-100:]))
     console.print(f"Built {tag}.", markup=False)
 
@@ -188,6 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             os.environ,
             report_path=str(report_path or ""),
             path_prefix=_repo_prefix(args.submission, os.environ.get("GITHUB_WORKSPACE")),
+            notices=args.classroom_notices,
         )
     if args.quiet:
         out.print(f"{report.score:g} / {report.max_score:g}", markup=False)
@@ -231,7 +262,7 @@ def cmd_image_build(args: argparse.Namespace) -> int:
     tag = args.tag or DEFAULT_IMAGE
     try:
         client = docker_client()
-        with err.status(f"Building {tag}", spinner="dots") as status:
+        with _status(err, f"Building {tag}") as status:
             image_id = build_image(
                 client, tag, base_image=args.base_image, context=args.context,
                 on_line=lambda line: status.update(line[-100:]),

@@ -213,8 +213,13 @@ def emit_github(
     stream: TextIO = sys.stdout,
     summary_audience: Audience = "student",
     path_prefix: str = "",
+    notices: bool = True,
 ) -> None:
-    """Inside GitHub Actions: annotations, job summary, step outputs and the Classroom notices."""
+    """Inside GitHub Actions: annotations, job summary, step outputs and the Classroom notices.
+
+    `notices=False` leaves the two Classroom notices to autograding-grading-reporter, for workflows
+    that combine graders (the reporter prints the total; two totals would confuse Classroom).
+    """
     if env.get("GITHUB_ACTIONS") != "true":
         return
     commands, omitted = annotations(report, path_prefix=path_prefix)
@@ -227,6 +232,6 @@ def emit_github(
     output_file = env.get("GITHUB_OUTPUT")
     if output_file:
         write_outputs(report, report_path=report_path, output_file=output_file)
-    for line in [*commands, *classroom_notices(report)]:
+    for line in [*commands, *(classroom_notices(report) if notices else [])]:
         stream.write(line + "\n")
     stream.flush()

@@ -91,6 +91,7 @@ def test_action_interface() -> None:
     assert action["runs"]["using"] == "composite"
     assert list(action["inputs"]) == [
         "tests", "config", "submission", "image", "base-image", "check-name", "post", "token", "fail-under", "timeout",
+        "classroom-notices",
     ]  # fmt: skip
     for name, spec in action["inputs"].items():
         assert spec.get("description"), name
