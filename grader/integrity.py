@@ -9,6 +9,7 @@ code as findings. A finding never changes a score.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -107,14 +108,19 @@ def scan_source(source: bytes | str, path: str) -> list[Finding]:
         return []  # the test run reports syntax errors to the student with file and line
     seen: set[str] = set()
     out: list[Finding] = []
-    # Names bound by `import x` / `import x as y` anywhere in the file: assigning their attributes
-    # (`json.dumps = ...`) is monkeypatching a library.
+    # Names bound to the standard library or the test framework by an import anywhere in the file:
+    # assigning their attributes (`json.dumps = ...`, `Path.read_bytes = ...`) is monkeypatching a
+    # library. (The submission's own modules are not included: `config.debug = True` is ordinary.)
     modules: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
                 modules[bound] = alias.name if alias.asname else bound
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    modules = {name: dotted for name, dotted in modules.items() if _library(dotted)}
 
     def add(kind: str, detail: str, node: ast.AST) -> None:
         if detail in seen:
@@ -157,6 +163,11 @@ def scan_source(source: bytes | str, path: str) -> list[Finding]:
                 if needle in node.value:
                     add("suspicious-string", f"contains the text {needle!r}", node)
     return out
+
+
+def _library(dotted: str) -> bool:
+    top = dotted.split(".")[0]
+    return top in sys.stdlib_module_names or top in ("pytest", "_pytest", "pluggy")
 
 
 def _check_module(module: str, node: ast.AST, add) -> None:  # type: ignore[no-untyped-def]

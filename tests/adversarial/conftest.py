@@ -9,6 +9,8 @@ Layout:
 Each test grades one case and asserts the exact score the honest code earns, the status of each
 test and the integrity findings. Nothing under suites/, base/ or cases/ is collected here: those
 are other people's tests and submissions (conftest.py, pytest.ini... on purpose).
+
+`mutants.py` re-runs parts of this suite with one protection removed, to show the suite notices.
 """
 
 from __future__ import annotations

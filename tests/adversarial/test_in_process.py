@@ -4,9 +4,12 @@ Student code shares the test process with pytest, so nothing in that process is 
 What holds:
 - the plugin binds its channel's JSON encoder, HMAC and write at load time (C functions) and gets
   a private copy of the builtins: patching json/hmac/os/builtins reaches nothing;
-- the plugin snapshots pytest's and pluggy's code before any submission code is imported and checks
-  it before each report: a test whose result went through modified code fails ("framework-tampering"),
-  the originals are put back, later tests run honestly;
+- the plugin snapshots pytest's and pluggy's code (and what imports test modules: import hooks,
+  ast, pathlib, importlib...) before any submission code is imported. When collection ends it checks
+  all of it and that every test module came from pytest's loader: anything modified while the tests
+  were imported fails every test of the session. Before each report it checks pytest's code again:
+  a test whose result went through modified code fails. Each time the originals are put back and a
+  "framework-tampering" finding says what changed;
 - the supervisor accepts setup, call, teardown once each and in order: reports forged with a key
   stolen from memory collide with the real ones and the test becomes an error;
 - a test process that exits or is interrupted costs the running test only; a dead or frozen
@@ -23,7 +26,7 @@ from tests.adversarial.conftest import assert_honest_calc
 
 pytestmark = pytest.mark.docker
 
-TAMPERED_FIRST = {"test_add": "failed", "test_sub": "failed", "test_mul": "failed"}
+ALL_FAILED = {"test_add": "failed", "test_sub": "failed", "test_mul": "failed"}
 
 
 def assert_tampering_failed_closed(graded, test: str, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -33,20 +36,38 @@ def assert_tampering_failed_closed(graded, test: str, what: str) -> None:  # typ
     assert any(f.kind == "framework-tampering" and what in f.detail for f in graded.report.integrity)
 
 
-def test_testreport_patched_at_import_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+def assert_loading_tampered(graded, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Tampering while the tests were imported: every test fails (honest would be 1/3)."""
+    assert graded.statuses == ALL_FAILED and graded.report.score == 0
+    for test in ("test_add", "test_sub", "test_mul"):
+        assert_tampering_failed_closed(graded, test, what)
+    assert any(f.kind == "framework-tampering" and "while the tests were loaded" in f.detail
+               for f in graded.report.integrity)
+
+
+def test_testreport_patched_at_import_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("patch_testreport")
-    # honest is 1/3; the tampering is seen before test_add's first report: it fails, then the
-    # originals are back and the rest is honest.
-    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
-    assert_tampering_failed_closed(graded, "test_add", "_pytest.reports.TestReport")
+    assert_loading_tampered(graded, "_pytest.reports.TestReport")
     assert "framework-import" in graded.kinds()
 
 
-def test_runner_patched_at_import_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+def test_runner_patched_at_import_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("patch_runner")
-    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
-    assert_tampering_failed_closed(graded, "test_add", "_pytest.runner.call_and_report")
+    assert_loading_tampered(graded, "_pytest.runner.call_and_report")
     assert {"framework-import", "monkeypatch"} <= graded.kinds()
+
+
+def test_import_hook_serving_rewritten_tests_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    """Before the check at the end of collection this scored 3/3: test_b.py, imported after calc,
+    came from the submission's import hook with its asserts made harmless."""
+    graded = grade_case("import_hook", suite="calc_split")
+    assert_loading_tampered(graded, "sys.meta_path, the test module test_b")
+
+
+def test_source_reader_patched_at_import_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    graded = grade_case("patch_source_reader", suite="calc_split")
+    assert_loading_tampered(graded, "pathlib.Path")
+    assert "monkeypatch" in graded.kinds()
 
 
 def test_self_restoring_patch_during_a_test_fails_that_test(grade_case) -> None:  # type: ignore[no-untyped-def]
@@ -55,16 +76,23 @@ def test_self_restoring_patch_during_a_test_fails_that_test(grade_case) -> None:
     assert_tampering_failed_closed(graded, "test_sub", "_pytest.reports.TestReport")
 
 
-def test_trace_function_skipping_asserts_fails_the_first_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+def test_trace_function_skipping_asserts_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("settrace_skip")
-    assert graded.statuses == TAMPERED_FIRST and graded.report.score == 0
-    assert_tampering_failed_closed(graded, "test_add", "sys.settrace")
+    assert_loading_tampered(graded, "sys.settrace")
 
 
-def test_patching_json_hmac_and_os_write_reaches_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
+def test_patching_json_and_hmac_reaches_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
     """Before the plugin bound its primitives at load time this scored 3/3 with no pytest import."""
-    graded = grade_case("patch_stdlib")
+    graded = grade_case("patch_json_hmac")
     assert_honest_calc(graded)
+    assert graded.paths("monkeypatch") == {"calc.py"}
+
+
+def test_patching_os_write_too_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
+    # the same plus os.write re-signing the flipped records with the caught key: os is part of
+    # what loads the tests, so the change is seen when collection ends
+    graded = grade_case("patch_stdlib")
+    assert_loading_tampered(graded, "os.write")
     assert graded.paths("monkeypatch") == {"calc.py"}
 
 

@@ -31,6 +31,7 @@ def main() -> int:
         key=bytes.fromhex(config["key"]),
         skip=set(config["skip"]),
         test_timeout=config["test_timeout"],
+        rootdir=config["rootdir"],
     )
     for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
         os.environ.pop(name, None)
