@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ def write_json(report: Report, path: str | os.PathLike[str]) -> None:
     """Write the report atomically (a reader never sees half a file), UTF-8, 2-space indent."""
     target = Path(path)
     text = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    # A lone surrogate (an undecodable file name, say) cannot be written as UTF-8: show U+FFFD instead.
+    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

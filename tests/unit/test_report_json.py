@@ -144,3 +144,14 @@ def test_write_json_is_utf8_and_loads_back(tmp_path: Path) -> None:
 def test_from_json_rejects_other_documents(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         from_json(data)
+
+
+def test_write_json_survives_lone_surrogates_and_missing_folders(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from grader.models import Finding, Report, RunStatus
+    from grader.report_json import write_json
+
+    report = Report(score=0, max_score=0, status=RunStatus.ERROR, tests=(),
+                    integrity=(Finding("symlink", "left out", "caf\udce9.py"),))
+    target = tmp_path / "out" / "report.json"
+    write_json(report, target)
+    assert "caf\ufffd.py" in target.read_text(encoding="utf-8")

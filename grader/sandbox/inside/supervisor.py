@@ -126,6 +126,22 @@ def kill_everything_else() -> bool:
     return True
 
 
+def live_processes() -> list[int]:
+    """Processes other than init and ourselves that are still running (zombies do not count)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (1, os.getpid()):
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                state = fh.read().rpartition(b")")[2].split()[0]
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if state not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
+
+
 def oom_kill_count() -> int | None:
     """The cgroup's count of OOM kills (cgroup v2 memory.events, or v1 memory.oom_control)."""
     for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
@@ -264,10 +280,11 @@ class Child:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
     def close(self) -> tuple[int, bool]:
-        """Wait for the child, kill whatever it left (True if anything), close the pipes."""
+        """Wait for the child, kill whatever it left (True if anything was alive), close the pipes."""
         code = self.proc.wait()
+        stray = bool(live_processes())
         # Before joining the drainer: a leftover process (a daemon) holds the output pipe open.
-        stray = kill_everything_else()
+        kill_everything_else()
         os.close(self.channel)
         self.drainer.join(timeout=2)
         return code, stray
@@ -388,7 +405,8 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                 ended = "timeout"
                 break
     finally:
-        child.kill()
+        if child.proc.poll() is None:
+            child.kill()  # the test process and its process group; what escaped it counts as stray
         code, stray = child.close()
         state.exit_codes.append(code)
         if stray:
