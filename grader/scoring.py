@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from _pytest.junitxml import bin_xml_escape, mangle_test_address
-
 from grader.config import GradingConfig, Group
 from grader.junit import clip
 from grader.models import (
@@ -34,6 +32,10 @@ from grader.models import (
     Status,
     TestScore,
 )
+
+# The supervisor's copies of pytest's two helpers (tested equal to pytest's): importing
+# _pytest.junitxml would load most of pytest on every `grader run`.
+from grader.sandbox.inside.junitxml import mangle_test_address, xml_text
 
 MESSAGE_LIMIT = 1_000
 DETAILS_LIMIT = 16 * 1024
@@ -111,7 +113,7 @@ def score_report(
 def junit_key(nodeid: str) -> tuple[str, str]:
     """(classname, name) exactly as pytest's LogXML writes them for this test id."""
     names = mangle_test_address(nodeid)
-    return ".".join(names[:-1]), bin_xml_escape(names[-1])
+    return ".".join(names[:-1]), xml_text(names[-1])
 
 
 def locate_in_submission(frames: Sequence[Frame], submission_files: Iterable[str]) -> tuple[str, int] | None:
