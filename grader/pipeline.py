@@ -8,6 +8,7 @@ both -> sandbox -> JUnit XML -> parsed cases -> scored Report
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -113,6 +114,14 @@ def grade(
     return relocate_test_files(report, _tests_prefix(config.tests, submission), staged.files)
 
 
+_SANDBOX_PATHS = re.compile(r"(?:\.\.(?:/\.\.)*)?(/mnt/tests/|/workspace/)")
+
+
+def _readable_paths(text: str, tests_prefix: str) -> str:
+    """Tracebacks name the sandbox's folders; students know their repository's."""
+    return _SANDBOX_PATHS.sub(lambda m: tests_prefix if m.group(1) == "/mnt/tests/" else "", text)
+
+
 def _tests_prefix(tests: Path, submission: Path) -> str:
     """The tests folder relative to the submission ("tests/"), when it lies inside it (Classroom layout)."""
     try:
@@ -123,12 +132,16 @@ def _tests_prefix(tests: Path, submission: Path) -> str:
 
 
 def relocate_test_files(report: Report, tests_prefix: str, submission_files: frozenset[str]) -> Report:
-    """Make every `file` relative to the submission: student files already are; a location that fell
-    back to the test file is relative to the tests folder, so it gets that folder's prefix."""
-    if not tests_prefix:
-        return report
+    """Make every path relative to the submission: student files already are; a location that fell
+    back to the test file is relative to the tests folder, so it gets that folder's prefix; paths
+    inside the sandbox (/workspace/..., /mnt/tests/...) in messages become the repository's."""
     tests = tuple(
-        replace(t, file=tests_prefix + t.file) if t.file and t.file not in submission_files else t
+        replace(
+            t,
+            file=tests_prefix + t.file if tests_prefix and t.file and t.file not in submission_files else t.file,
+            message=_readable_paths(t.message, tests_prefix),
+            details=_readable_paths(t.details, tests_prefix),
+        )
         for t in report.tests
     )
     return replace(report, tests=tests)

@@ -20,4 +20,14 @@ def test_locations_in_test_files_become_relative_to_the_submission() -> None:
     report = Report(score=1, max_score=3, status=RunStatus.FAIL, tests=(student, in_test, nowhere))
     moved = relocate_test_files(report, "tests/", frozenset({"calc.py"}))
     assert [t.file for t in moved.tests] == ["calc.py", "tests/test_calc.py", None]
-    assert relocate_test_files(report, "", frozenset({"calc.py"})) is report
+    assert relocate_test_files(report, "", frozenset({"calc.py"})).tests[1].file == "test_calc.py"
+
+
+def test_sandbox_paths_in_tracebacks_become_repository_paths() -> None:
+    details = "/mnt/tests/test_calc.py:33: AssertionError\n/workspace/calc.py:7: in fib\n../mnt/tests/x.py:1"
+    test = TestScore(name="t.py::a", status=Status.FAILED, score=0, max_score=1, details=details,
+                     message="see /workspace/calc.py")
+    report = Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,))
+    moved = relocate_test_files(report, "tests/", frozenset({"calc.py"})).tests[0]
+    assert moved.details == "tests/test_calc.py:33: AssertionError\ncalc.py:7: in fib\ntests/x.py:1"
+    assert moved.message == "see calc.py"
