@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -45,6 +44,7 @@ from grader.config import GradingConfig
 from grader.gradebook import Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
+from grader.report_json import write_text_atomic
 from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
 from grader.staging import SKIPPED_DIRS
 
@@ -214,18 +214,6 @@ def meta_from_json(data: Mapping[str, Any]) -> Meta:
         raise ValueError(f"not a grader meta file: {exc}") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_result(folder: Path, report: Report, meta: Meta) -> None:
     """The report first, then the meta file that vouches for it: a crash in between means a regrade."""
     from grader.report_json import write_json
@@ -233,7 +221,7 @@ def save_result(folder: Path, report: Report, meta: Meta) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / META_FILE).unlink(missing_ok=True)
     write_json(report, folder / REPORT_FILE)
-    _write_atomic(folder / META_FILE, json.dumps(meta_to_json(meta), indent=2) + "\n")
+    write_text_atomic(folder / META_FILE, json.dumps(meta_to_json(meta), indent=2) + "\n")
 
 
 def load_result(folder: Path) -> tuple[Report, Meta] | None:

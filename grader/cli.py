@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         client = docker_client()
         ensure_runner_image(client, image, args.base_image, err)
-        with prepared_tests(config) as tests, err.status("Grading in the sandbox…", spinner="dots"):
+        with prepared_tests(config) as tests, _status(err, "Grading in the sandbox…"):
             report = grade(args.submission, config, image=image, tests=tests, client=client)
     except DockerUnavailable as exc:
         _err(err, str(exc))

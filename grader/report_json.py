@@ -41,16 +41,19 @@ def to_json(report: Report) -> dict[str, Any]:
 
 def write_json(report: Report, path: str | os.PathLike[str]) -> None:
     """Write the report atomically (a reader never sees half a file), UTF-8, 2-space indent."""
-    target = Path(path)
     text = json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
     # A lone surrogate (an undecodable file name, say) cannot be written as UTF-8: show U+FFFD instead.
-    text = re.sub("[\ud800-\udfff]", "\ufffd", text)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    write_text_atomic(Path(path), re.sub("[\ud800-\udfff]", "\ufffd", text))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.replace(tmp, target)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
