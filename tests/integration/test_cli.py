@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -100,3 +101,20 @@ def test_ctrl_c_leaves_no_container_and_no_temporary_files(docker_client) -> Non
     assert proc.returncode == 130, err
     assert leftover_containers(docker_client, proc.pid) == []
     assert list(scratch.iterdir()) == [], "temporary folders were left behind"
+
+
+def test_builds_the_runner_image_on_first_use_and_says_so(docker_client) -> None:  # type: ignore[no-untyped-def]
+    tag = "pytest-grader-runner:first-use-test"
+    with contextlib.suppress(Exception):
+        docker_client.images.remove(tag)
+    try:
+        base = os.environ.get("GRADER_BASE_IMAGE", "python:3.11-slim")
+        proc = grader("run", str(EXAMPLE / "solution"), "--config", str(EXAMPLE / "grading.yml"), "--image", tag,
+                      "--base-image", base, "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        assert f"The runner image {tag} is missing: building it" in proc.stderr
+        assert proc.stdout.strip() == "10 / 10"
+        assert docker_client.images.get(tag).attrs["Config"]["User"] == "1000:1000"
+    finally:
+        with contextlib.suppress(Exception):
+            docker_client.images.remove(tag)
