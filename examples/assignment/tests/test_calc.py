@@ -1,7 +1,6 @@
 """Tests for the `calc` assignment: Fibonacci numbers and primality."""
 
 import pytest
-
 from calc import fib, is_prime
 
 
