@@ -130,7 +130,7 @@ def _status(console: Console, text: str):  # type: ignore[no-untyped-def]
     """A spinner on a terminal only: in a CI log its cursor movements would garble workflow commands."""
     if console.is_terminal and os.environ.get("TERM") != "dumb":
         return console.status(text, spinner="dots")
-    console.print(text, markup=False, highlight=False)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
     return _Quiet(console)
 
 
@@ -165,10 +165,10 @@ def ensure_runner_image(client, tag: str, base_image: str | None, console: Conso
 
     if image_exists(client, tag):
         return
-    console.print(f"The runner image {tag} is missing: building it (once)…", markup=False)
+    console.print(f"The runner image {tag} is missing: building it (once)…", markup=False, soft_wrap=True)
     with _status(console, "Building the runner image") as status:
         build_image(client, tag, base_image=base_image, on_line=lambda line: status.update(line[-100:]))
-    console.print(f"Built {tag}.", markup=False)
+    console.print(f"Built {tag}.", markup=False, soft_wrap=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
