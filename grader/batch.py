@@ -40,6 +40,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from grader.cli import print_error
 from grader.config import GradingConfig
 from grader.gradebook import Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
@@ -539,10 +540,6 @@ def configure_gradebook_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` (overrides stored)")
 
 
-def _err(console: Console, message: str) -> None:
-    console.print(f"grader: error: {message}", markup=False, highlight=False)
-
-
 def run(args: argparse.Namespace) -> int:
     """`grader batch`. Exit 0 done (whatever the scores), 2 usage/config, 3 Docker, 130 interrupted."""
     from grader.cli import ensure_runner_image, load_grading_config
@@ -553,10 +550,10 @@ def run(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True)
     if (args.submissions is None) == (args.repos is None):
-        _err(err, "give either SUBMISSIONS_DIR or --repos FILE")
+        print_error("give either SUBMISSIONS_DIR or --repos FILE")
         return EXIT_USAGE
     if args.jobs < 1:
-        _err(err, "--jobs must be at least 1")
+        print_error("--jobs must be at least 1")
         return EXIT_USAGE
     try:
         config = load_grading_config(args)
@@ -565,10 +562,10 @@ def run(args: argparse.Namespace) -> int:
         cutoff = parse_time(args.deadline) if args.deadline else None
         jobs = _jobs(args)
     except (ConfigError, TimeError, RepoError) as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     if cutoff is not None and args.repos is None:
-        _err(err, "--deadline selects commits of --repos; for folders, give times with --times")
+        print_error("--deadline selects commits of --repos; for folders, give times with --times")
         return EXIT_USAGE
     unknown = sorted(set(times) - {j.name for j in jobs})
     if unknown:
@@ -581,7 +578,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         client = _client(workers, docker_client)
     except DockerUnavailable as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_DOCKER
     tracker = ContainerTracker(client, pid_label=f"{CONTAINER_LABEL}.pid={os.getpid()}")
     try:
@@ -603,10 +600,10 @@ def run(args: argparse.Namespace) -> int:
             )
             result = _run_with_progress(jobs, ctx, workers, tracker, err)
     except DockerUnavailable as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_DOCKER
     except (TestsError, CollectionError) as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:  # before grading began (image build, test collection)
         tracker.remove_all()
@@ -619,7 +616,7 @@ def run(args: argparse.Namespace) -> int:
     if leftovers:
         err.print(f"warning: {len(leftovers)} sandbox container(s) still exist: {' '.join(leftovers)}")
     if result.engine_error:
-        _err(err, f"the batch stopped: {result.engine_error}")
+        print_error(f"the batch stopped: {result.engine_error}")
         return EXIT_DOCKER
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
 
@@ -776,7 +773,7 @@ def run_gradebook(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True)
     if not args.reports.is_dir():
-        _err(err, f"--reports {args.reports} is not a folder")
+        print_error(f"--reports {args.reports} is not a folder")
         return EXIT_USAGE
     try:
         config = None
@@ -786,15 +783,15 @@ def run_gradebook(args: argparse.Namespace) -> int:
             config = load_grading_config(args)
         times = load_times(args.times) if args.times else {}
     except (ConfigError, TimeError) as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     entries, problems = load_entries(args.reports, times=times)
     for problem in problems:
-        _err(err, problem)
+        print_error(problem)
     if problems:
         return EXIT_USAGE
     if not entries:
-        _err(err, f"no reports under {args.reports}")
+        print_error(f"no reports under {args.reports}")
         return EXIT_USAGE
     rows = build_rows(
         entries,

@@ -7,6 +7,7 @@ configuration error; 3 Docker engine or runner image unavailable.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -20,9 +21,8 @@ EXIT_USAGE = 2
 EXIT_DOCKER = 3
 
 
-def _err(console: Console, message: str) -> None:
-    # Plain write: rich would wrap the one-line message at the terminal width.
-    del console
+def print_error(message: str) -> None:
+    """One line on stderr. Plain write: rich would wrap it at the terminal width (80 in a CI log)."""
     print(f"grader: error: {message}", file=sys.stderr, flush=True)
 
 
@@ -40,11 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# Subcommands in their own modules: (name, module, parser-configuring function, runner, help).
 PLUGIN_COMMANDS = (
-    ("batch", "grader.batch", "grade every submission in a folder (or a list of repositories)"),
-    ("gradebook", "grader.batch", "merge JSON reports into one gradebook"),
-    ("post", "grader.post", "post a JSON report to GitHub (check run, status, comment)"),
-)
+    ("batch", "grader.batch", "configure_parser", "run",
+     "grade every submission in a folder (or a list of repositories)"),
+    ("gradebook", "grader.batch", "configure_gradebook_parser", "run_gradebook",
+     "merge JSON reports into one gradebook"),
+    ("post", "grader.post", "configure_parser", "run", "post a JSON report to GitHub (check run, status, comment)"),
+)  # fmt: skip
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -83,38 +86,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     build.set_defaults(func=cmd_image_build)
 
-    for name, module, help_text in PLUGIN_COMMANDS:
+    for name, module, configure, runner, help_text in PLUGIN_COMMANDS:
         if command == name:
-            _add_plugin_command(sub, name, module, help_text)
+            mod = importlib.import_module(module)
+            p = sub.add_parser(name, help=help_text)
+            getattr(mod, configure)(p)
+            p.set_defaults(func=getattr(mod, runner))
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
-def _add_plugin_command(sub: argparse._SubParsersAction, name: str, module: str, help_text: str) -> None:
-    """Subcommands that live in their own modules expose configure_parser(p) and run(args)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return
-    configure = getattr(mod, f"configure_{name}_parser", None) or (
-        getattr(mod, "configure_parser", None) if name != "gradebook" else None
-    )
-    runner = getattr(mod, f"run_{name}", None) or (getattr(mod, "run", None) if name != "gradebook" else None)
-    if configure is None or runner is None:
-        return
-    p = sub.add_parser(name, help=help_text)
-    configure(p)
-    p.set_defaults(func=runner)
-
-
 class _Quiet:
     """Stands in for a rich Status where no terminal is attached."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
 
     def __enter__(self) -> _Quiet:
         return self
@@ -131,7 +115,7 @@ def _status(console: Console, text: str):  # type: ignore[no-untyped-def]
     if console.is_terminal and os.environ.get("TERM") != "dumb":
         return console.status(text, spinner="dots")
     console.print(text, markup=False, highlight=False, soft_wrap=True)
-    return _Quiet(console)
+    return _Quiet()
 
 
 def load_grading_config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -183,10 +167,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         config = load_grading_config(args)
     except ConfigError as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     if not args.submission.exists():
-        _err(err, f"submission folder {args.submission} does not exist")
+        print_error(f"submission folder {args.submission} does not exist")
         return EXIT_USAGE
     image = args.image or os.environ.get("GRADER_IMAGE") or DEFAULT_IMAGE
     try:
@@ -195,10 +179,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         with prepared_tests(config) as tests, _status(err, "Grading in the sandbox…"):
             report = grade(args.submission, config, image=image, tests=tests, client=client)
     except DockerUnavailable as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_DOCKER
     except (TestsError, CollectionError) as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
 
     report = _apply_late_policy(report, config)
@@ -268,7 +252,7 @@ def cmd_image_build(args: argparse.Namespace) -> int:
                 on_line=lambda line: status.update(line[-100:]),
             )
     except DockerUnavailable as exc:
-        _err(err, str(exc))
+        print_error(str(exc))
         return EXIT_DOCKER
     err.print(f"Built {tag} ({image_id[:19]})", markup=False)
     return EXIT_OK

@@ -25,7 +25,7 @@ from typing import Any
 import docker.errors
 import pytest
 
-from tests.conftest import RUNNER_IMAGE
+from tests.conftest import RUNNER_IMAGE, write_tree
 
 HERE = Path(__file__).parent
 CASES = HERE / "cases"
@@ -72,14 +72,7 @@ def build_submission(dest: Path, case: str | None, base: str | None, extra: dict
         shutil.copytree(HERE / "base" / base, dest, dirs_exist_ok=True)
     if case:
         shutil.copytree(CASES / case, dest, dirs_exist_ok=True, symlinks=True)
-    for rel, content in (extra or {}).items():
-        path = dest / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-    return dest
+    return write_tree(dest, extra or {})
 
 
 class Graded:
