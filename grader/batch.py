@@ -40,14 +40,24 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from grader.classroom_roster import ClassroomError, ClassroomRoster
 from grader.cli import print_error
 from grader.config import GradingConfig
-from grader.gradebook import Entry, build_rows, summarize, write_gradebook
+from grader.gradebook import NOT_GRADED, Entry, build_rows, summarize, write_gradebook
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
 from grader.report_json import write_text_atomic
 from grader.repos import GitHubApi, RepoError, RepoSpec, fetch_submission, load_repos
 from grader.staging import SKIPPED_DIRS
+from grader.verify import (
+    Inspector,
+    add_roster_arguments,
+    load_roster,
+    template_inspector,
+    with_repos,
+    with_roster,
+    write_verified_csv,
+)
 
 EXIT_OK, EXIT_USAGE, EXIT_DOCKER, EXIT_INTERRUPTED = 0, 2, 3, 130
 META_VERSION = 1
@@ -87,7 +97,8 @@ def find_submissions(folder: Path, *, exclude: Sequence[Path] = ()) -> tuple[Job
 
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """'2/8' -> (2, 8): the second of eight interleaved shares of the sorted submissions."""
+    """'2/8' -> (2, 8): the second of eight interleaved shares of the submissions, in job order (folders
+    sorted by name; --repos in the roster's order)."""
     try:
         index, count = (int(x) for x in text.split("/"))
     except ValueError:
@@ -183,10 +194,11 @@ class Meta:
     commit: str | None = None
     note: str = ""
     graded_at: datetime | None = None
+    error: str | None = None  # not graded, and why (no report.json beside it)
 
 
 def meta_to_json(meta: Meta) -> dict[str, Any]:
-    return {
+    data = {
         "version": META_VERSION,
         "submission": meta.name,
         "content_hash": meta.content_hash,
@@ -196,6 +208,9 @@ def meta_to_json(meta: Meta) -> dict[str, Any]:
         "note": meta.note,
         "graded_at": format_time(meta.graded_at),
     }
+    if meta.error is not None:
+        data.update(status=NOT_GRADED, error=meta.error)
+    return data
 
 
 def meta_from_json(data: Mapping[str, Any]) -> Meta:
@@ -210,6 +225,7 @@ def meta_from_json(data: Mapping[str, Any]) -> Meta:
             commit=data.get("commit"),
             note=str(data.get("note") or ""),
             graded_at=parse_time(data["graded_at"]) if data.get("graded_at") else None,
+            error=str(data.get("error") or "not graded") if data.get("status") == NOT_GRADED else None,
         )
     except (KeyError, TypeError, TimeError) as exc:
         raise ValueError(f"not a grader meta file: {exc}") from None
@@ -222,6 +238,15 @@ def save_result(folder: Path, report: Report, meta: Meta) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / META_FILE).unlink(missing_ok=True)
     write_json(report, folder / REPORT_FILE)
+    write_text_atomic(folder / META_FILE, json.dumps(meta_to_json(meta), indent=2) + "\n")
+
+
+def save_not_graded(folder: Path, meta: Meta) -> None:
+    """A submission that could not be graded: a meta file with the reason and no report. It travels with
+    the reports (sharded runs upload reports/), so the merged gradebook still lists the student; a re-run
+    never reuses it (load_result needs a report)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / REPORT_FILE).unlink(missing_ok=True)
     write_text_atomic(folder / META_FILE, json.dumps(meta_to_json(meta), indent=2) + "\n")
 
 
@@ -260,6 +285,7 @@ class BatchContext:
     api: GitHubApi | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     engine_alive: Callable[[], bool] = lambda: True  # asked when grading raises DockerUnavailable
+    inspect: Inspector | None = None  # --template: protected-file findings added to each report
 
 
 def grade_job(job: Job, ctx: BatchContext) -> Outcome:
@@ -291,6 +317,8 @@ def grade_job(job: Job, ctx: BatchContext) -> Outcome:
         report = ctx.grade(path)
         if ctx.stop.is_set():  # the container may have been removed under it: not a grade
             raise Interrupted
+        if ctx.inspect is not None:
+            report = replace(report, integrity=(*report.integrity, *ctx.inspect(path)))
         meta = Meta(job.name, digest, submitted, commit, note, datetime.now(UTC))
         save_result(folder, report, meta)
         return Outcome(Entry(job.name, report, submitted, commit=commit, note=note))
@@ -306,7 +334,11 @@ def grade_job(job: Job, ctx: BatchContext) -> Outcome:
     except Exception as exc:  # one broken submission never stops the batch
         if ctx.stop.is_set():
             raise Interrupted from None
-        return Outcome(Entry(job.name, None, submitted, error=_first_line(exc), commit=commit, note=note))
+        reason = _first_line(exc)
+        meta = Meta(job.name, "", submitted, commit, note, datetime.now(UTC), error=reason)
+        with contextlib.suppress(OSError):  # the row below still says what broke
+            save_not_graded(folder, meta)
+        return Outcome(Entry(job.name, None, submitted, error=reason, commit=commit, note=note))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -512,6 +544,12 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("submissions", nargs="?", type=Path, metavar="SUBMISSIONS_DIR", help="one sub-folder each")
     p.add_argument("--repos", type=Path, metavar="FILE", help="one git URL or local repository path per line")
+    add_roster_arguments(p)
+    p.add_argument(
+        "--template",
+        metavar="OWNER/REPO[@REF]",
+        help="the assignment's template (or a folder): report protected files students changed",
+    )
     p.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
     p.add_argument("--config", type=Path, help="grading.yml (deadline and late-penalty included)")
     p.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
@@ -538,6 +576,8 @@ def configure_gradebook_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="grading.yml, for the deadline and late penalty")
     p.add_argument("--tests", type=Path, help="folder of the instructor's tests (overrides the config's)")
     p.add_argument("--times", type=Path, metavar="FILE", help="CSV `submission,timestamp` (overrides stored)")
+    p.add_argument("--repos", type=Path, metavar="FILE", help="the roster: a not-graded row for anyone missing")
+    add_roster_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -546,11 +586,13 @@ def run(args: argparse.Namespace) -> int:
     from grader.config import ConfigError
     from grader.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
-    from grader.sandbox import CONTAINER_LABEL, DockerUnavailable, docker_client
+    from grader.sandbox import CONTAINER_LABEL, DockerUnavailable, docker_client, remove_orphans
 
-    err = Console(stderr=True)
-    if (args.submissions is None) == (args.repos is None):
-        print_error("give either SUBMISSIONS_DIR or --repos FILE")
+    err = Console(stderr=True, soft_wrap=True)  # one line per message, never wrapped at 80 in a log file
+    _absolute_paths(args)
+    sources = (args.submissions, args.repos, args.classroom_grades, args.classroom_assignment)
+    if sum(source is not None for source in sources) != 1:
+        print_error("give one of SUBMISSIONS_DIR, --repos FILE, --classroom-grades FILE, --classroom-assignment ID")
         return EXIT_USAGE
     if args.jobs < 1:
         print_error("--jobs must be at least 1")
@@ -560,11 +602,13 @@ def run(args: argparse.Namespace) -> int:
         times = load_times(args.times) if args.times else {}
         default_time = SubmissionTime(parse_time(args.submitted_at), "instructor") if args.submitted_at else None
         cutoff = parse_time(args.deadline) if args.deadline else None
-        jobs = _jobs(args)
-    except (ConfigError, TimeError, RepoError) as exc:
+        roster = load_roster(args)
+        jobs = _jobs(args, roster)
+        inspect, template_digest = template_inspector(args.template, config, args.out / "template")
+    except (ConfigError, TimeError, RepoError, ClassroomError) as exc:
         print_error(str(exc))
         return EXIT_USAGE
-    if cutoff is not None and args.repos is None:
+    if cutoff is not None and args.submissions is not None:
         print_error("--deadline selects commits of --repos; for folders, give times with --times")
         return EXIT_USAGE
     unknown = sorted(set(times) - {j.name for j in jobs})
@@ -580,12 +624,13 @@ def run(args: argparse.Namespace) -> int:
     except DockerUnavailable as exc:
         print_error(str(exc))
         return EXIT_DOCKER
+    remove_orphans(client)  # containers an engine crash left behind, from runs whose process is gone
     tracker = ContainerTracker(client, pid_label=f"{CONTAINER_LABEL}.pid={os.getpid()}")
     try:
         ensure_runner_image(client, image, args.base_image, err)
         image_id = client.images.get(image).id
         with prepared_tests(config) as tests:
-            fingerprint = grading_fingerprint(config, image_id=image_id)
+            fingerprint = grading_fingerprint(config, image_id=image_id) + template_digest
             ctx = BatchContext(
                 grade=lambda path: grade(path, config, image=image, tests=tests, client=tracker),
                 fingerprint=fingerprint,
@@ -595,8 +640,9 @@ def run(args: argparse.Namespace) -> int:
                 default_time=default_time,
                 ref=args.ref,
                 cutoff=cutoff,
-                api=GitHubApi.from_env(os.environ) if args.repos else None,
+                api=GitHubApi.from_env(os.environ) if args.submissions is None else None,
                 engine_alive=lambda: _engine_answers(client),
+                inspect=inspect,
             )
             result = _run_with_progress(jobs, ctx, workers, tracker, err)
     except DockerUnavailable as exc:
@@ -609,8 +655,19 @@ def run(args: argparse.Namespace) -> int:
         tracker.remove_all()
         err.print("grader: interrupted before grading began", markup=False)
         return EXIT_INTERRUPTED
-    rows = build_rows(result.entries, deadline=config.deadline, penalty=config.late_penalty)
+    # Students with nothing to fetch are listed once: by the unsharded batch, or by shard 1, which also saves
+    # their not-graded records with the reports (so that a merge of the shards lists them the same way).
+    first = args.shard is None or args.shard[0] == 1
+    entries = with_roster(result.entries, roster, include_missing=first)
+    for sub in roster.submissions if first and roster is not None else ():
+        if sub.repo is None:
+            meta = Meta(sub.name, "", graded_at=datetime.now(UTC), error=sub.missing)
+            save_not_graded(out / "reports" / sub.name, meta)
+    rows = build_rows(entries, deadline=config.deadline, penalty=config.late_penalty)
     written = write_gradebook(rows, out, title=_title(args))
+    verified_csv = write_verified_csv(roster, rows, out)
+    if verified_csv is not None:
+        written.append(verified_csv)
     _print_summary(err, result, rows, written)
     leftovers = tracker.leftovers()
     if leftovers:
@@ -619,6 +676,14 @@ def run(args: argparse.Namespace) -> int:
         print_error(f"the batch stopped: {result.engine_error}")
         return EXIT_DOCKER
     return EXIT_INTERRUPTED if result.interrupted else EXIT_OK
+
+
+def _absolute_paths(args: argparse.Namespace) -> None:
+    """Every path option made absolute once, here: git and the sandbox run in other working folders, where
+    a relative path means something else (a relative --out once exported every repository empty)."""
+    for key, value in vars(args).items():
+        if isinstance(value, Path):
+            setattr(args, key, value.absolute())
 
 
 def _engine_answers(client: Any) -> bool:
@@ -637,9 +702,11 @@ def _client(workers: int, docker_client: Callable[[], Any]) -> Any:
     return docker.from_env(timeout=30, max_pool_size=max(10, 2 * workers + 2))
 
 
-def _jobs(args: argparse.Namespace) -> tuple[Job, ...]:
+def _jobs(args: argparse.Namespace, roster: ClassroomRoster | None = None) -> tuple[Job, ...]:
     from grader.config import ConfigError
 
+    if roster is not None:  # Classroom's order; repositories only (the rest have nothing to grade)
+        return tuple(Job(name=sub.name, repo=sub.repo) for sub in roster.submissions if sub.repo is not None)
     if args.repos is not None:
         return tuple(Job(name=spec.name, repo=spec) for spec in load_repos(args.repos))
     folder: Path = args.submissions
@@ -652,7 +719,9 @@ def _jobs(args: argparse.Namespace) -> tuple[Job, ...]:
 
 
 def _title(args: argparse.Namespace) -> str:
-    source = args.repos if args.repos is not None else args.submissions
+    if args.classroom_assignment is not None:
+        return f"Gradebook: Classroom assignment {args.classroom_assignment}"
+    source = next(s for s in (args.repos, args.classroom_grades, args.submissions) if s is not None)
     return f"Gradebook: {Path(source).name}"
 
 
@@ -728,6 +797,8 @@ def find_reports(folder: Path) -> Iterator[tuple[str, Path, Path | None]]:
     """
     for path in sorted(folder.rglob("*.json")):
         if path.name == META_FILE:
+            if not path.with_name(REPORT_FILE).is_file():
+                yield path.parent.name, path.with_name(REPORT_FILE), path  # a not-graded record
             continue
         if path.name == REPORT_FILE:
             meta = path.with_name(META_FILE)
@@ -746,8 +817,11 @@ def load_entries(
     problems: list[str] = []
     for name, report_path, meta_path in find_reports(folder):
         try:
-            report = from_json(json.loads(report_path.read_text(encoding="utf-8")))
             meta = meta_from_json(json.loads(meta_path.read_text(encoding="utf-8"))) if meta_path else None
+            if meta is not None and meta.error is not None and not report_path.is_file():
+                report = None
+            else:
+                report = from_json(json.loads(report_path.read_text(encoding="utf-8")))
         except (OSError, ValueError) as exc:
             problems.append(f"{report_path}: {exc}")
             continue
@@ -761,6 +835,7 @@ def load_entries(
             name,
             report,
             submitted,
+            error=meta.error if meta and report is None else None,
             commit=meta.commit if meta else None,
             note=meta.note if meta else "",
         )
@@ -772,6 +847,7 @@ def run_gradebook(args: argparse.Namespace) -> int:
     from grader.config import ConfigError
 
     err = Console(stderr=True)
+    _absolute_paths(args)
     if not args.reports.is_dir():
         print_error(f"--reports {args.reports} is not a folder")
         return EXIT_USAGE
@@ -793,12 +869,27 @@ def run_gradebook(args: argparse.Namespace) -> int:
     if not entries:
         print_error(f"no reports under {args.reports}")
         return EXIT_USAGE
+    try:
+        if args.repos is not None:
+            entries = with_repos(entries, load_repos(args.repos))
+        roster = load_roster(args)
+    except (RepoError, ClassroomError) as exc:
+        print_error(str(exc))
+        return EXIT_USAGE
+    entries = with_roster(entries, roster)
     rows = build_rows(
         entries,
         deadline=config.deadline if config else None,
         penalty=config.late_penalty if config else None,
     )
-    for path in write_gradebook(rows, args.out, title=f"Gradebook: {args.reports.resolve().name}"):
+    for row in rows:
+        if row.failed:
+            err.print(f"  {row.name}: {row.status}: {row.note}", markup=False, highlight=False)
+    summary = summarize(rows)
+    err.print(f"{summary.count} in the gradebook, {summary.failed} failed.", markup=False)
+    written = write_gradebook(rows, args.out, title=f"Gradebook: {args.reports.resolve().name}")
+    verified_csv = write_verified_csv(roster, rows, args.out)
+    for path in [*written, *([verified_csv] if verified_csv else [])]:
         err.print(f"wrote {path}", markup=False)
     return EXIT_OK
 

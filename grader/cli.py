@@ -1,7 +1,8 @@
 """`grader`: the command line. Thin: parse arguments, call the stages, map failures to exit codes.
 
 Exit codes: 0 grading completed (whatever the score); 1 score below --fail-under; 2 usage or
-configuration error; 3 Docker engine or runner image unavailable.
+configuration error; 3 Docker engine or runner image unavailable; 4 the grader itself failed after
+grading (an unexpected error writing the reports; the message says which).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ EXIT_OK = 0
 EXIT_BELOW = 1
 EXIT_USAGE = 2
 EXIT_DOCKER = 3
+EXIT_INTERNAL = 4
 
 
 def print_error(message: str) -> None:
@@ -33,11 +35,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    gate = _close_actions_log()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         Console(stderr=True).print("grader: interrupted; containers and temporary files were removed")
         return 130
+    except Exception as exc:  # a bug of ours: one line and a documented code, never a traceback and 1
+        print_error(f"internal error: {type(exc).__name__}: " + " ".join(str(exc).split())[:300])
+        return EXIT_INTERNAL
+    finally:
+        if gate is not None:
+            gate.open()
+
+
+def _close_actions_log():  # type: ignore[no-untyped-def]
+    """Under Actions the log is deny-by-default (see reporters.actions.LogGate): nothing printed from
+    here on, by us or by Python (warnings, tracebacks), can be read by the runner as a command."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    from grader.reporters import actions
+
+    actions.ACTIONS_LOG = actions.LogGate(sys.stdout)
+    actions.ACTIONS_LOG.close()
+    return actions.ACTIONS_LOG
 
 
 # Subcommands in their own modules: (name, module, parser-configuring function, runner, help).
@@ -66,6 +87,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, help="seconds for the whole run (overrides the config)")
     run.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when the score is below SCORE")
     run.add_argument("--quiet", action="store_true", help="print only the total")
+    run.add_argument("--verbose", action="store_true", help="print pytest's full output of each failure too")
+    run.add_argument(
+        "--language", default=None, help="language of the feedback: en, es... (overrides the config's `language`)"
+    )
     run.add_argument(
         "--no-classroom-notices",
         dest="classroom_notices",
@@ -141,6 +166,15 @@ def load_grading_config(args: argparse.Namespace):  # type: ignore[no-untyped-de
         if not 1 <= args.timeout <= 3600:
             raise ConfigError("--timeout must be between 1 and 3600 seconds")
         config = replace(config, timeout=args.timeout, test_timeout=min(config.test_timeout, args.timeout))
+    if getattr(args, "language", None):
+        from dataclasses import replace
+
+        from grader.i18n import LanguageError, check_language
+
+        try:
+            config = replace(config, language=check_language(args.language))
+        except LanguageError as exc:
+            raise ConfigError(f"--language: {exc}") from None
     return config
 
 
@@ -159,8 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from grader.config import ConfigError
     from grader.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
-    from grader.report_json import write_json
-    from grader.sandbox import DockerUnavailable, docker_client
+    from grader.sandbox import DockerUnavailable, docker_client, remove_orphans
 
     err = Console(stderr=True)
     out = Console()
@@ -175,6 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     image = args.image or os.environ.get("GRADER_IMAGE") or DEFAULT_IMAGE
     try:
         client = docker_client()
+        remove_orphans(client)  # containers an engine crash left behind, from runs whose process is gone
         ensure_runner_image(client, image, args.base_image, err)
         with prepared_tests(config) as tests, _status(err, "Grading in the sandbox…"):
             report = grade(args.submission, config, image=image, tests=tests, client=client)
@@ -184,6 +218,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (TestsError, CollectionError) as exc:
         print_error(str(exc))
         return EXIT_USAGE
+    except Exception as exc:  # unforeseen: still a report (status error, one line why), exit 0
+        from grader.pipeline import internal_error_report
+
+        report = internal_error_report((), config, "preparing the run", exc)
+        print_error(report.error or "the grader failed")
+
+    try:
+        return _write_reports(args, report, config, out)
+    except Exception as exc:  # the grade exists; a reporter broke: say which, never exit 1 (issue #11)
+        print_error(f"the grading finished but writing its reports failed: {type(exc).__name__}: "
+                    + " ".join(str(exc).split())[:300])
+        return EXIT_INTERNAL
+
+
+def _write_reports(args: argparse.Namespace, report, config, out: Console) -> int:  # type: ignore[no-untyped-def]
+    from grader.report_json import write_json
 
     report = _apply_late_policy(report, config)
     report_path = args.json
@@ -192,7 +242,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.summary is not None:
         from grader.reporters.markdown import render_summary
 
-        args.summary.write_text(render_summary(report, audience="student"), encoding="utf-8")
+        args.summary.write_text(render_summary(report, audience="student", language=config.language), encoding="utf-8")
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     if in_actions:
         from grader.reporters.actions import emit_github
@@ -203,6 +253,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             report_path=str(report_path or ""),
             path_prefix=_repo_prefix(args.submission, os.environ.get("GITHUB_WORKSPACE")),
             notices=args.classroom_notices,
+            language=config.language,
         )
     if args.quiet:
         out.print(f"{report.score:g} / {report.max_score:g}", markup=False)
@@ -210,7 +261,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from grader.reporters.terminal import print_report
 
         # The Actions log is public to everyone who can read the repository: students' view there.
-        print_report(report, out, audience="student" if in_actions else "instructor")
+        print_report(report, out, audience="student" if in_actions else "instructor", language=config.language,
+                     verbose=args.verbose)  # fmt: skip
     if args.fail_under is not None and report.score < args.fail_under:
         return EXIT_BELOW
     return EXIT_OK

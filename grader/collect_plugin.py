@@ -20,12 +20,21 @@ import pytest
 
 
 class _Anything:
-    """Stands in for any attribute of a missing module: callable, iterable (empty), subscriptable."""
+    """Stands in for any attribute of a missing module: callable, iterable (empty), subscriptable.
+
+    An attribute's stand-in carries its name as `__name__`, as the student's function or class will:
+    pytest names a parameter after it (`parametrize("f", [calc.add])` -> `[add]`), so the ids learnt
+    here match the ids of the run.
+    """
+
+    def __init__(self, name: str = "") -> None:
+        if name:
+            self.__name__ = name
 
     def __getattr__(self, name: str) -> _Anything:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return _Anything()
+        return _Anything(name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> _Anything:
         return _Anything()
@@ -44,7 +53,7 @@ class _StubModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name in ("__path__", "__file__", "__all__") or (name.startswith("__") and name.endswith("__")):
             raise AttributeError(name)
-        return _Anything()
+        return _Anything(name)
 
 
 class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -80,9 +89,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--grader-manifest", help="write the collected tests to this JSON file")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # the conftest.py files at the root are imported right after this, before pytest_configure: they
+    # may import the submission too (`from markupsafe import _native`)
+    _install_stubs(early_config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    sys.meta_path.append(_StubFinder(str(config.rootpath)))
+    _install_stubs(config)
     config.addinivalue_line("markers", "points(n): how many points the test is worth")
+
+
+def _install_stubs(config: pytest.Config) -> None:
+    if not any(isinstance(finder, _StubFinder) for finder in sys.meta_path):
+        sys.meta_path.append(_StubFinder(str(config.rootpath)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -105,6 +126,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                 "line": (line or 0) + 1,
                 "title": _title(getattr(item, "obj", None)),
                 "marker_points": points,
+                **_grading_marks(item),
             }
         )
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -115,6 +137,46 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ]
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"tests": tests, "errors": errors}, fh)
+
+
+# pytest's skip for a parametrize whose values come from the stubbed submission: a placeholder for the
+# student's cases, not the instructor's skip (it stays graded, and scores nothing: README).
+EMPTY_PARAMETER_SET = "got empty parameter set"
+
+
+def _grading_marks(item: pytest.Item) -> dict[str, Any]:
+    """What the instructor's skip and xfail marks mean for grading, decided here, before any student code.
+
+    - `@pytest.mark.skip`, a `skipif` whose condition holds here (the submission stubbed), `@unittest.skip`
+      on the method or its class: not graded ("ungraded": why), shown, outside max_score;
+    - `xfail` (condition holding here) that is not strict, or that does not run: not graded either,
+      since pytest counts neither of its outcomes as a failure;
+    - `xfail(strict=True)` and unittest's `@expectedFailure`: graded; failing as marked is its pass
+      ("xfail_strict"), passing is a failure.
+    Anything skipped or xfailed only at run time scores 0 (grader.scoring._verdict).
+    """
+    from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks
+
+    obj, cls = getattr(item, "obj", None), getattr(getattr(item, "parent", None), "obj", None)
+    for target in (obj, cls):
+        if getattr(target, "__unittest_skip__", False):
+            why = getattr(target, "__unittest_skip_why__", "") or "unconditional skip"
+            return {"ungraded": f"skipped by the instructor: {why}"}
+    try:
+        skip = evaluate_skip_marks(item)
+        xfail = evaluate_xfail_marks(item)
+    except BaseException:  # a condition that needs the submission: graded, the run decides (a skip scores 0)
+        return {}
+    if skip is not None and not skip.reason.startswith(EMPTY_PARAMETER_SET):
+        return {"ungraded": f"skipped by the instructor: {skip.reason or 'unconditional skip'}"}
+    if getattr(obj, "__unittest_expecting_failure__", False):
+        return {"xfail_strict": True}
+    if xfail is not None:
+        if xfail.strict and xfail.run:
+            return {"xfail_strict": True}
+        why = "does not run" if not xfail.run else "not strict"
+        return {"ungraded": f"marked xfail by the instructor ({why})" + (f": {xfail.reason}" if xfail.reason else "")}
+    return {}
 
 
 def _title(obj: Any) -> str | None:

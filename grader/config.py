@@ -61,6 +61,11 @@ class GradingConfig:
     hidden: tuple[str, ...] = ()
     deadline: datetime | None = None
     late_penalty: LatePenalty | None = None
+    subtests: str = "all-or-nothing"  # or "partial": a test earns points * passed / total subtests
+    language: str = "en"  # of the student-facing feedback (grader.i18n)
+    # Extra paths a student must not change (globs relative to the repository root), compared with the
+    # template by `grader batch --template`; the tests folder, grading.yml and .github/workflows/ always are.
+    protected: tuple[str, ...] = ()
     source: Path | None = None  # the file this came from, if any
 
 
@@ -224,6 +229,9 @@ class _Reader:
             hidden=values.get("hidden", ()),
             deadline=values.get("deadline"),
             late_penalty=values.get("late-penalty"),
+            subtests=values.get("subtests", "all-or-nothing"),
+            language=values.get("language", "en"),
+            protected=values.get("protected", ()),
             source=self.source,
         )
 
@@ -328,6 +336,32 @@ class _Reader:
         return LatePenalty(per_day=per_day, max=cap)
 
 
+    def r_language(self, node: yaml.Node, key: str) -> str:
+        from grader.i18n import LanguageError, check_language
+
+        try:
+            return check_language(self.string(node, key))
+        except LanguageError as exc:
+            raise self.fail(node, key, str(exc).replace("unknown language", "is an unknown language")) from None
+
+
+def _r_subtests(reader: _Reader, node: yaml.Node, key: str) -> str:
+    value = reader.string(node, key)
+    if value not in SUBTEST_MODES:
+        raise reader.fail(node, key, f"must be one of {', '.join(SUBTEST_MODES)}, not {value!r}")
+    return value
+
+
+def _r_protected(reader: _Reader, node: yaml.Node, key: str) -> tuple[str, ...]:
+    """Globs of repository paths (`data/*.csv`, `conftest.py`); no absolute paths or `..`."""
+    patterns = reader.globs(node, key)
+    for pattern in patterns:
+        if pattern.startswith("/") or ".." in pattern.split("/"):
+            raise reader.fail(node, key, f"must be paths inside the repository, not {pattern!r}")
+    return patterns
+
+
+SUBTEST_MODES = ("all-or-nothing", "partial")
 _TOP_LEVEL = {
     "tests": _Reader.r_tests,
     "timeout": _Reader.r_timeout,
@@ -340,6 +374,9 @@ _TOP_LEVEL = {
     "hidden": _Reader.r_hidden,
     "deadline": _Reader.r_deadline,
     "late-penalty": _Reader.r_late_penalty,
+    "subtests": _r_subtests,
+    "language": _Reader.r_language,
+    "protected": _r_protected,
 }
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from grader.classroom_roster import scale
 from grader.config import LatePenalty
 from grader.late import LateResult, SubmissionTime, apply_late_policy, format_time
 from grader.models import Report, RunStatus, Status
+from grader.tamper import protected_changes
 
 CSV_NAME = "gradebook.csv"
 MARKDOWN_NAME = "gradebook.md"
@@ -36,6 +38,10 @@ FIXED_COLUMNS = (
     "integrity_findings",
     "note",
 )
+# With a Classroom roster or a template (`grader batch --classroom-grades/--template`): Classroom's score on
+# the grader's scale, the verified (final) score, their difference (Classroom minus verified), the students
+# of the repository and the protected files changed.
+VERIFIED_COLUMNS = ("students", "classroom_points", "verified_points", "difference", "protected_changes")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Entry:
     error: str | None = None  # why there is no report
     commit: str | None = None  # graded commit, for --repos
     note: str = ""  # e.g. how the commit or the time was chosen
+    classroom: tuple[float, float] | None = None  # GitHub Classroom's (points awarded, points available)
+    students: tuple[str, ...] = ()  # who the submission belongs to (a group: several)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,20 @@ class Row:
     submitted: SubmissionTime | None
     note: str
     tests: tuple[TestCell, ...]
+    classroom_points: float | None = None  # Classroom's score scaled to max_score
+    protected: tuple[str, ...] = ()  # protected files changed, one line each
+    students: tuple[str, ...] = ()
+
+    @property
+    def verified_points(self) -> float | None:
+        return self.late.final if self.late is not None else None
+
+    @property
+    def difference(self) -> float | None:
+        """Classroom minus verified: positive when Classroom recorded more than the code earns."""
+        if self.classroom_points is None or self.verified_points is None:
+            return None
+        return round(self.classroom_points - self.verified_points, 2)
 
     @property
     def failed(self) -> bool:
@@ -89,6 +111,7 @@ def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: 
                     submitted=entry.submitted,
                     note="; ".join(n for n in (_one_line(entry.error or "not graded"), entry.note) if n),
                     tests=(),
+                    students=entry.students,
                 )
             )
             continue
@@ -104,9 +127,21 @@ def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: 
                 submitted=entry.submitted,
                 note="; ".join(notes),
                 tests=tuple(TestCell(t.name, round(t.score, 2), t.status) for t in report.tests),
+                classroom_points=_scaled(entry.classroom, report.max_score),
+                protected=protected_changes(report.integrity),
+                students=entry.students,
             )
         )
     return tuple(rows)
+
+
+def _scaled(classroom: tuple[float, float] | None, max_score: float) -> float | None:
+    return scale(classroom[0], classroom[1], max_score) if classroom is not None else None
+
+
+def has_verification(rows: Sequence[Row]) -> bool:
+    """Whether the gradebook compares with Classroom or a template (and so shows VERIFIED_COLUMNS)."""
+    return any(r.classroom_points is not None or r.protected or r.students for r in rows)
 
 
 def score_columns(rows: Sequence[Row]) -> tuple[str, ...]:
@@ -120,12 +155,24 @@ def score_columns(rows: Sequence[Row]) -> tuple[str, ...]:
 
 def render_csv(rows: Sequence[Row]) -> str:
     tests = score_columns(rows)
+    verified = has_verification(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow((*FIXED_COLUMNS, *(_cell(t) for t in tests)))
+    writer.writerow((*FIXED_COLUMNS, *(VERIFIED_COLUMNS if verified else ()), *(_cell(t) for t in tests)))
     for row in rows:
         scores = {c.name: c.score for c in row.tests}
         late = row.late
+        extra = (
+            (
+                _cell(" ".join(row.students)),
+                _num(row.classroom_points),
+                _num(row.verified_points),
+                _num(row.difference),
+                _cell("; ".join(row.protected)),
+            )
+            if verified
+            else ()
+        )
         writer.writerow(
             (
                 _cell(row.name),
@@ -139,6 +186,7 @@ def render_csv(rows: Sequence[Row]) -> str:
                 row.submitted.source if row.submitted else "",
                 row.findings,
                 _cell(row.note),
+                *extra,
                 *(_num(scores.get(t)) for t in tests),
             )
         )
@@ -173,14 +221,22 @@ def summarize(rows: Sequence[Row]) -> Summary:
 
 
 def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
+    from grader.review import render_review
+
     summary = summarize(rows)
     lines = [f"# {_md(title)}", ""]
+    if has_verification(rows):
+        lines += render_review(rows)
     statuses = ", ".join(f"{count} {status}" for status, count in summary.by_status) or "none"
     lines.append(f"**{summary.count}** submissions: {statuses}.")
     if summary.mean_final is not None:
         lines.append(f"Final score: mean **{_num(summary.mean_final)}**, median **{_num(summary.median_final)}**.")
     if summary.late:
         lines.append(f"{summary.late} submitted late.")
+    not_graded = [r for r in rows if r.status == NOT_GRADED]
+    if not_graded:
+        lines += ["", f"## Not graded ({len(not_graded)})", ""]
+        lines += [f"- **{_md(r.name)}**: {_md(r.note)}" for r in not_graded]
     lines += [
         "",
         "| Submission | Status | Raw | Final | Max | Days late | Integrity | Note |",

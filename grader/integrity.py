@@ -9,14 +9,20 @@ code as findings. A finding never changes a score.
 from __future__ import annotations
 
 import ast
+import io
 import sys
-from collections.abc import Iterable
+import tokenize
+import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from grader.equality import equality_findings
 from grader.models import Finding
 from grader.staging import display_path
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
+# Beyond this size a file is token-scanned instead of parsed: an AST costs ~100x its source in memory.
+MAX_AST_BYTES = 256 * 1024
 MAX_FINDINGS = 40
 
 # Imports that let code reach the test framework or the interpreter's internals.
@@ -81,8 +87,9 @@ SUSPICIOUS_STRINGS = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "junit", "/proc/", "Po
 
 
 def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
-    findings: list[Finding] = []
-    for rel in sorted(files):
+    files = sorted(files)
+    findings: list[Finding] = shadowed_modules(files)
+    for rel in files:
         if not rel.endswith(".py"):
             continue
         path = root / rel
@@ -101,11 +108,44 @@ def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
+def shadowed_modules(files: Iterable[str]) -> list[Finding]:
+    """One line per top-level file named like a standard module: which module, and what to do."""
+    from grader.sandbox.inside.child import FRAMEWORK_LAZY_IMPORTS
+
+    out = []
+    for rel in files:
+        if "/" not in rel and rel.endswith(".py"):
+            name, shown = rel[:-3], display_path(rel)
+        elif rel.count("/") == 1 and rel.endswith("/__init__.py"):  # a package
+            name = rel.split("/")[0]
+            shown = display_path(name + "/")
+        else:
+            continue
+        if name not in sys.stdlib_module_names:
+            continue
+        if name in FRAMEWORK_LAZY_IMPORTS:
+            detail = (f"{shown} has the name of the standard module `{name}`, which pytest uses: `import {name}` "
+                      f"gets the standard module, not this file; rename it (e.g. my_{name}) if your code needs it")
+        else:
+            detail = (f"{shown} shadows the standard module `{name}`: `import {name}` gets this file, not "
+                      f"Python's; rename it (e.g. my_{name}) unless the assignment asks for this name")
+        out.append(Finding("shadowed-module", detail, shown))
+    return out
+
+
 def scan_source(source: bytes | str, path: str) -> list[Finding]:
+    if len(source) > MAX_AST_BYTES:
+        return token_scan(source, path)
     try:
-        tree = ast.parse(source, filename=path)
+        # Compiling warns (SyntaxWarning, DeprecationWarning) with the file name at the start of a
+        # line: printed, a folder named `::notice ...::` would forge a workflow command. Captured.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError):
         return []  # the test run reports syntax errors to the student with file and line
+    except (RecursionError, MemoryError):  # a 6,000-term expression, 1,000 nested brackets...
+        return token_scan(source, path)
     seen: set[str] = set()
     out: list[Finding] = []
     # Names bound to the standard library or the test framework by an import anywhere in the file:
@@ -162,6 +202,7 @@ def scan_source(source: bytes | str, path: str) -> list[Finding]:
             for needle in SUSPICIOUS_STRINGS:
                 if needle in node.value:
                     add("suspicious-string", f"contains the text {needle!r}", node)
+    out.extend(equality_findings(tree, path))  # `__eq__` always true... (see equality.py)
     return out
 
 
@@ -170,7 +211,7 @@ def _library(dotted: str) -> bool:
     return top in sys.stdlib_module_names or top in ("pytest", "_pytest", "pluggy")
 
 
-def _check_module(module: str, node: ast.AST, add) -> None:  # type: ignore[no-untyped-def]
+def _check_module(module: str, node: ast.AST | None, add) -> None:  # type: ignore[no-untyped-def]
     top = module.split(".")[0]
     for name in (module, top):
         reason = SUSPICIOUS_MODULES.get(name)
@@ -180,7 +221,7 @@ def _check_module(module: str, node: ast.AST, add) -> None:  # type: ignore[no-u
             return
 
 
-def _check_dotted(name: str, node: ast.AST, add) -> None:  # type: ignore[no-untyped-def]
+def _check_dotted(name: str, node: ast.AST | None, add) -> None:  # type: ignore[no-untyped-def]
     reason = SUSPICIOUS_CALLS.get(name)
     if reason:
         kind = "early-exit" if name in ("os._exit", "sys.exit") else "suspicious-call"
@@ -196,3 +237,66 @@ def _dotted(node: ast.AST) -> str | None:
         parts.append(node.id)
         return ".".join(reversed(parts))
     return None
+
+
+def token_scan(source: bytes | str, path: str) -> list[Finding]:
+    """The scan's fallback for files too large or too deeply nested to parse: tokens, not a tree.
+
+    Iterative and linear, so no input can make it recurse; it sees imports, dotted names and
+    strings (the same lists as the AST scan) but not what a name is bound to (no monkeypatch
+    findings).
+    """
+    seen: set[str] = set()
+    out: list[Finding] = []
+
+    def add(kind: str, detail: str, line: int) -> None:
+        if detail not in seen:
+            seen.add(detail)
+            out.append(Finding(kind, f"{detail} (line {line})", path))
+
+    tokens = list(_tokens(source))
+    for i, (kind, text, line) in enumerate(tokens):
+        if kind == tokenize.NAME and text in ("import", "from"):
+            module = _dotted_tokens(tokens, i + 1)
+            if module:
+                _check_module(module, None, lambda k, d, n, line=line: add(k, d, line))
+        elif kind == tokenize.NAME and (i == 0 or tokens[i - 1][1] != "."):
+            name = _dotted_tokens(tokens, i)
+            if name:
+                _check_dotted(name, None, lambda k, d, n, line=line: add(k, d, line))
+                reason = SUSPICIOUS_NAMES.get(name)
+                if reason:
+                    add("framework-tampering", reason, line)
+        elif kind == tokenize.STRING:
+            for needle in SUSPICIOUS_STRINGS:
+                if needle in text:
+                    add("suspicious-string", f"contains the text {needle!r}", line)
+        if kind == tokenize.NAME and text in INTROSPECTION_ATTRS and i and tokens[i - 1][1] == ".":
+            add("suspicious-code", INTROSPECTION_ATTRS[text], line)
+        elif kind == tokenize.NAME and text == "__builtins__":
+            add("suspicious-code", "uses __builtins__", line)
+    return out
+
+
+def _tokens(source: bytes | str) -> Iterator[tuple[int, str, int]]:
+    """(type, text, line) of each token; stops quietly where the source stops being Python."""
+    data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for tok in tokenize.tokenize(io.BytesIO(data).readline):
+                yield tok.type, tok.string, tok.start[0]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return
+
+
+def _dotted_tokens(tokens: list[tuple[int, str, int]], i: int) -> str | None:
+    """The dotted name starting at token i (`os.path.join`), if one does."""
+    parts: list[str] = []
+    while i < len(tokens) and tokens[i][0] == tokenize.NAME:
+        parts.append(tokens[i][1])
+        if i + 2 < len(tokens) and tokens[i + 1][1] == "." and tokens[i + 2][0] == tokenize.NAME:
+            i += 2
+        else:
+            break
+    return ".".join(parts) or None

@@ -20,7 +20,7 @@ from xml.parsers import expat
 
 from junitparser import Attr, Error, Failure, Properties, Skipped, SystemErr, SystemOut, TestCase
 
-from grader.models import Frame, JUnitCase, JUnitReport, Status
+from grader.models import Frame, JUnitCase, JUnitReport, Status, SubtestCounts
 
 OUTPUT_LIMIT = 64 * 1024  # characters of captured output kept per test case
 _MAX_FRAMES = 256  # a RecursionError can list thousands of entries; the ends are what matter
@@ -29,6 +29,9 @@ _ROOTS = frozenset({"testsuites", "testsuite"})
 _SEVERITY = {Status.PASSED: 0, Status.SKIPPED: 1, Status.FAILED: 2, Status.ERROR: 3}
 _COLLECTION_MESSAGES = frozenset({"collection failure", "collection skipped"})
 KILLED_PROPERTY = "grader.status"  # set by our supervisor on tests it had to kill
+SUBTESTS_PASSED = "grader.subtests.passed"  # set by our supervisor on tests that opened subtests
+SUBTESTS_FAILED = "grader.subtests.failed"
+_SUBTESTS_MAX = 1_000_000
 
 # One traceback entry, in text order. pytest's style: `path:12: in func`, `path:12: ValueError`
 # or a bare `path:12: ` (long style, first entry); Python's: `File "path", line 12` (native style,
@@ -69,6 +72,8 @@ class _Piece:
     line: int | None
     duration_s: float
     collection: bool  # a collector's outcome rather than a test's
+    subtests: SubtestCounts | None = None
+    xfail: bool = False
 
 
 def parse_junit(source: bytes | str | Path) -> JUnitReport:
@@ -147,7 +152,7 @@ class _Reader:
 
 
 def _read_case(case: _Case) -> _Piece:
-    status, message, details, collection = Status.PASSED, "", "", False
+    status, message, details, collection, xfail = Status.PASSED, "", "", False, False
     for result in case.result:
         found = _status_of(result)
         if _SEVERITY[found] > _SEVERITY[status]:
@@ -155,7 +160,8 @@ def _read_case(case: _Case) -> _Piece:
             collection = message in _COLLECTION_MESSAGES
             if collection:
                 message = _collection_message(details) or message
-            if found is Status.SKIPPED and not message and result.type == "pytest.xfail":
+            xfail = found is Status.SKIPPED and result.type == "pytest.xfail"
+            if xfail and not message:
                 message = "xfail"
     if case.classname == "pytest" and case.name == "internal" and status is Status.ERROR:
         collection = True  # pytest's INTERNALERROR: it breaks the whole session, not one test
@@ -174,6 +180,8 @@ def _read_case(case: _Case) -> _Piece:
         line=_line(case.line),
         duration_s=_duration(case),
         collection=collection,
+        subtests=_subtests(case),
+        xfail=xfail and status is Status.SKIPPED,
     )
 
 
@@ -199,6 +207,21 @@ def _killed(case: _Case) -> bool:
     return props is not None and any(
         p.name == KILLED_PROPERTY and (p.value or "").lower() == "error" for p in props
     )
+
+
+def _subtests(case: _Case) -> SubtestCounts | None:
+    """The grader.subtests.passed/failed properties; None when absent or not counts."""
+    props = case.child(Properties)
+    values = {p.name: p.value for p in props} if props is not None else {}
+    if SUBTESTS_PASSED not in values and SUBTESTS_FAILED not in values:
+        return None
+    try:
+        passed, failed = (int(values.get(name) or "0") for name in (SUBTESTS_PASSED, SUBTESTS_FAILED))
+    except ValueError:
+        return None
+    if not (0 <= passed <= _SUBTESTS_MAX and 0 <= failed <= _SUBTESTS_MAX):
+        return None
+    return SubtestCounts(passed=passed, failed=failed)
 
 
 def _line(raw: str | None) -> int | None:
@@ -247,6 +270,8 @@ def _merge(classname: str, name: str, pieces: list[_Piece]) -> JUnitCase:
         line=next((p.line for p in pieces if p.line is not None), None),
         duration_s=sum(p.duration_s for p in pieces),
         frames=parse_frames(details),
+        subtests=next((p.subtests for p in pieces if p.subtests is not None), None),
+        xfail=worst.xfail,
     )
 
 

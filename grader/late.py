@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -184,9 +184,9 @@ def apply_to_report(report: Report, config: GradingConfig, submitted: Submission
     late = apply_late_policy(report.score, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted)
     if late.penalty_percent == 0:
         return report
-    factor = 1 - late.penalty_percent / 100
-    tests = tuple(replace(t, score=round(t.score * factor, 2)) for t in report.tests)
-    return replace(report, score=late.final, tests=tests)
+    from grader.rounding import rescale  # largest remainder: the tests still add up to the final score
+
+    return rescale(report, late.final)
 
 
 def apply_to_report_from_env(

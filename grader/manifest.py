@@ -65,6 +65,8 @@ def collect_expected(tests_dir: Path, *, timeout: float = 120.0) -> tuple[Expect
             line=int(t["line"]),
             title=t.get("title"),
             marker_points=t.get("marker_points"),
+            ungraded=t.get("ungraded"),
+            xfail_strict=bool(t.get("xfail_strict", False)),
         )
         for t in data["tests"]
     )

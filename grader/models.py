@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: tests[].subtests and .graded, adjustments
 
 
 class Status(StrEnum):
@@ -26,7 +26,7 @@ class Status(StrEnum):
 class RunStatus(StrEnum):
     """Outcome of a whole grading run."""
 
-    PASS = "pass"  # every expected test passed
+    PASS = "pass"  # every graded test passed (the instructor's skips do not count)
     FAIL = "fail"  # grading completed, something did not pass
     ERROR = "error"  # the run itself broke (crash, timeout, bad submission, no results)
 
@@ -40,6 +40,39 @@ class ExpectedTest:
     line: int  # 1-based line of the test function
     title: str | None = None  # first paragraph of the docstring, if any
     marker_points: float | None = None  # from @pytest.mark.points(n)
+    # Why the instructor took the test out of grading (an unconditional skip, a skipif true without
+    # the submission, a non-strict xfail mark), or None: graded. See grader/collect_plugin.py.
+    ungraded: str | None = None
+    xfail_strict: bool = False  # xfail(strict=True) whose condition holds: failing as marked is a pass
+
+
+@dataclass(frozen=True)
+class SubtestCounts:
+    """A test's subtests (unittest `subTest`, pytest's `subtests` fixture), as the sandbox counted them.
+
+    `failed` includes errored and skipped subtests; a passed subtest counts only when the
+    instructor's code opened it (see grader/sandbox/inside/subtests.py).
+    """
+
+    passed: int
+    failed: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A line of the score that is not a test: a group cap (negative points), named for what it is.
+
+    The tests' scores plus the adjustments' add up to the report's score, and their maxima to its
+    max_score, exactly at 2 decimals.
+    """
+
+    name: str
+    score: float
+    max_score: float
 
 
 @dataclass(frozen=True)
@@ -64,6 +97,8 @@ class JUnitCase:
     line: int | None = None  # 1-based (xunit1 writes it 0-based; the parser converts)
     duration_s: float = 0.0
     frames: tuple[Frame, ...] = ()  # traceback entries parsed from details, outermost first
+    subtests: SubtestCounts | None = None  # from the grader.subtests.* properties
+    xfail: bool = False  # skipped as an expected failure (<skipped type="pytest.xfail">)
 
 
 @dataclass(frozen=True)
@@ -110,6 +145,8 @@ class TestScore:
     hidden: bool = False
     group: str | None = None
     duration_s: float = 0.0
+    subtests: SubtestCounts | None = None  # None: the test opened no subtest
+    graded: bool = True  # False: skipped or xfail-marked by the instructor, outside max_score
 
 
 @dataclass(frozen=True)
@@ -123,7 +160,14 @@ class Report:
     error: str | None = None  # one line saying why the run itself broke, when it did
     output: str = ""  # the session's captured stdout/stderr (bounded), for instructors
     version: int = REPORT_VERSION
+    adjustments: tuple[Adjustment, ...] = ()  # group caps, after the tests
 
     @property
     def passed(self) -> int:
-        return sum(t.status is Status.PASSED for t in self.tests)
+        """Graded tests that passed (the "N of M tests passed" lines count graded tests only)."""
+        return sum(t.status is Status.PASSED for t in self.tests if t.graded)
+
+    @property
+    def graded(self) -> int:
+        """Tests that count (the instructor's skips and non-strict xfail marks do not)."""
+        return sum(t.graded for t in self.tests)

@@ -23,7 +23,8 @@ from grader.integrity import scan_submission
 from grader.junit import parse_junit
 from grader.manifest import collect_expected
 from grader.models import ExpectedTest, JUnitReport, Report
-from grader.sandbox import SandboxSpec, docker_client, run_sandbox
+from grader.reporters.escape import one_line
+from grader.sandbox import DockerUnavailable, SandboxSpec, docker_client, run_sandbox
 from grader.scoring import score_report
 from grader.staging import stage_submission, stage_tests
 
@@ -78,40 +79,62 @@ def grade(
         with prepared_tests(config) as prepared:
             return grade(submission, config, image=image, tests=prepared, client=client)
     client = client or docker_client()
-    with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
-        os.chmod(tmp, 0o755)
-        exclude = [config.tests] + ([config.source] if config.source else [])
-        staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
-        findings = list(staged.findings)
-        if staged.error:
-            return score_report(tests.expected, JUnitReport(cases=()), config, findings=tuple(findings),
-                                run_error=staged.error)
-        # The static scan is independent of the run: overlap it with the container's start-up.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            scan = pool.submit(scan_submission, staged.path, staged.files)
-            spec = SandboxSpec(
-                image=image,
-                submission=staged.path,
-                tests=tests.path,
-                limits=config.limits,
-                timeout=config.timeout,
-                test_timeout=config.test_timeout,
-            )
-            result = run_sandbox(spec, client)
-            findings.extend(scan.result())
-    findings.extend(result.findings)
-    junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
-    report = score_report(
-        tests.expected,
-        junit,
-        config,
-        submission_files=staged.files,
-        findings=tuple(findings),
-        sandbox=result.info,
-        run_error=result.error or junit.error,
-        output=result.output,
-    )
-    return relocate_test_files(report, _tests_prefix(config.tests, submission), staged.files)
+    expected = tests.expected  # the instructor's collection: its errors are not the submission's
+    stage = "staging the submission"
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
+            os.chmod(tmp, 0o755)
+            exclude = [config.tests] + ([config.source] if config.source else [])
+            staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
+            findings = list(staged.findings)
+            if staged.error:
+                return score_report(expected, JUnitReport(cases=()), config, findings=tuple(findings),
+                                    run_error=staged.error)
+            # The static scan is independent of the run: overlap it with the container's start-up.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                scan = pool.submit(scan_submission, staged.path, staged.files)
+                spec = SandboxSpec(
+                    image=image,
+                    submission=staged.path,
+                    tests=tests.path,
+                    limits=config.limits,
+                    timeout=config.timeout,
+                    test_timeout=config.test_timeout,
+                )
+                stage = "running the sandbox"
+                result = run_sandbox(spec, client)
+                stage = "scanning the submission"
+                findings.extend(scan.result())
+        findings.extend(result.findings)
+        stage = "reading the test results"
+        junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
+    except DockerUnavailable:
+        raise  # the engine, not the submission: the caller stops starting sandboxes
+    except Exception as exc:  # anything else still ends in a report (issue #11)
+        return internal_error_report(expected, config, stage, exc)
+    try:
+        report = score_report(
+            expected,
+            junit,
+            config,
+            submission_files=staged.files,
+            findings=tuple(findings),
+            sandbox=result.info,
+            run_error=result.error or junit.error,
+            output=result.output,
+        )
+        return relocate_test_files(report, _tests_prefix(config.tests, submission), staged.files)
+    except Exception as exc:  # same catch-all for the scoring stage
+        return internal_error_report(expected, config, "scoring the results", exc)
+
+
+def internal_error_report(
+    expected: tuple[ExpectedTest, ...], config: GradingConfig, stage: str, exc: BaseException
+) -> Report:
+    """An `error` report for an exception the grader did not foresee: every test an error, one line why."""
+    detail = one_line(f"{type(exc).__name__}: {exc}", 300)
+    reason = f"the grader failed while {stage} ({detail}); nothing was graded, please report this"
+    return score_report(expected, JUnitReport(cases=()), config, run_error=reason)
 
 
 _SANDBOX_PATHS = re.compile(r"(?:\.\.(?:/\.\.)*)?(/mnt/tests/|/workspace/)")

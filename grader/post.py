@@ -33,10 +33,13 @@ from grader.github_api import (
     make_client,
     read_token,
 )
+from grader.i18n import DEFAULT_LANGUAGE, N_, LanguageError, Translator, check_language, translator
 from grader.models import Report, RunStatus, Status
 from grader.report_json import from_json
 from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
+from grader.reporters.failure import display_title, failing_line, failure_view
 from grader.reporters.markdown import render_summary
+from grader.reporters.messages import translate_message
 
 MODES = ("check-run", "status", "comment")
 DEFAULT_CHECK_NAME = "Autograding"
@@ -80,25 +83,38 @@ def parse_modes(text: str) -> tuple[str, ...]:
     return tuple(modes)
 
 
-def score_text(report: Report) -> str:
-    return f"{format_number(report.score)}/{format_number(report.max_score)}"
+def score_text(report: Report, t: Translator | None = None) -> str:
+    if t is None:
+        return f"{format_number(report.score)}/{format_number(report.max_score)}"
+    return f"{t.number(report.score)}/{t.number(report.max_score)}"
 
 
-def check_title(report: Report) -> str:
+def _reason(report: Report, t: Translator, default: str, max_chars: int) -> str:
+    return one_line(translate_message(report.error, t) if report.error else t._(default), max_chars)
+
+
+def check_title(report: Report, language: str = DEFAULT_LANGUAGE) -> str:
     """The check run's title: the score first, since that is what the checks list shows."""
+    t = translator(language)
+    score = score_text(report, t)
     if report.status is RunStatus.ERROR:
-        reason = one_line(report.error or "the submission could not be graded", 150)
-        title = f"Score {score_text(report)} · grading error: {reason}"
+        reason = _reason(report, t, N_("the submission could not be graded"), 150)
+        title = t._("Score {score} · grading error: {reason}", score=score, reason=reason)
     else:
-        title = f"Score {score_text(report)} · {report.passed}/{len(report.tests)} tests passed"
+        title = t._("Score {score} · {passed}/{total} tests passed", score=score, passed=report.passed,
+                    total=report.graded)  # fmt: skip
     return bmp_only(truncate(title, ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True)
 
 
-def status_description(report: Report) -> str:
+def status_description(report: Report, language: str = DEFAULT_LANGUAGE) -> str:
+    t = translator(language)
+    score = score_text(report, t)
     if report.status is RunStatus.ERROR:
-        text = f"Score {score_text(report)}, grading error: {one_line(report.error or 'unknown', 100)}"
+        reason = _reason(report, t, N_("unknown"), 100)
+        text = t._("Score {score}, grading error: {reason}", score=score, reason=reason)
     else:
-        text = f"Score {score_text(report)}, {report.passed}/{len(report.tests)} tests passed"
+        text = t._("Score {score}, {passed}/{total} tests passed", score=score, passed=report.passed,
+                   total=report.graded)  # fmt: skip
     return bmp_only(truncate(text, STATUS_DESCRIPTION_MAX_CHARS, sep=" "), code=True)
 
 
@@ -141,10 +157,16 @@ def annotation_path(file: str, *, submission: str, tests: str | None, workspace:
 
 
 def build_annotations(
-    report: Report, *, submission: str = ".", tests: str | None = None, workspace: Path | None = None
+    report: Report,
+    *,
+    submission: str = ".",
+    tests: str | None = None,
+    workspace: Path | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
     """One `failure` annotation per failed or erroring test with a file, then one `warning` per
     integrity finding on a file. Hidden tests get none (the summary shows their status)."""
+    t = translator(language)
     workspace = workspace or Path.cwd()
     annotations: list[dict[str, Any]] = []
     for test in report.tests:
@@ -152,13 +174,17 @@ def build_annotations(
         # of the report, say nothing about where it failed.
         if test.status not in _NOT_GOOD or not test.file or test.hidden:
             continue
-        line = max(1, test.line or 1)  # a file without a known line: its first line
+        line = max(1, failing_line(test) or 1)  # the failing line (not the decorator line), else the first
         path = annotation_path(test.file, submission=submission, tests=tests, workspace=workspace)
         if path is None:
             continue
-        verb = "raised an error" if test.status is Status.ERROR else "failed"
-        title = f"{test.title or test.name} {verb}"
-        message = test.message or f"The test {verb}."
+        name = display_title(test)
+        if test.status is Status.ERROR:
+            title = t._("{name} raised an error", name=name)
+        else:
+            title = t._("{name} failed", name=name)
+        view = failure_view(test, t)  # one sentence and the lines that matter; raw_details has the rest
+        message = f"{view.lead}\n\n{view.excerpt}" if view.excerpt else view.lead
         details = test.details
         annotation: dict[str, Any] = {
             "path": path,
@@ -183,19 +209,23 @@ def build_annotations(
                 "start_line": 1,
                 "end_line": 1,
                 "annotation_level": "warning",
-                "title": bmp_only(truncate(f"Integrity check: {one_line(finding.kind)}", 255), code=True),
+                "title": _integrity_title(finding.kind, t),
                 "message": _annotation_text(finding.detail or finding.kind),
             }
         )
     return annotations
 
 
-def summary_markdown(report: Report, limit: int = SUMMARY_MAX_CHARS) -> str:
+def _integrity_title(kind: str, t: Translator) -> str:
+    return bmp_only(truncate(t._("Integrity check: {kind}", kind=one_line(kind)), 255), code=True)
+
+
+def summary_markdown(report: Report, limit: int = SUMMARY_MAX_CHARS, language: str = DEFAULT_LANGUAGE) -> str:
     """The student-facing Markdown report, within `limit` characters and free of characters above
     U+FFFF (the renderer already escapes what it takes from the report; this is a safety net)."""
     budget = limit
     for _ in range(4):
-        text = bmp_only(render_summary(report, audience="student", limit=budget))
+        text = bmp_only(render_summary(report, audience="student", limit=budget, language=language))
         if len(text) <= limit:
             return text
         budget -= len(text) - limit + 64
@@ -211,12 +241,18 @@ class CheckRunPlan:
 
 
 def plan_check_run(
-    report: Report, *, name: str, head_sha: str, annotations: Sequence[dict[str, Any]], summary: str
+    report: Report,
+    *,
+    name: str,
+    head_sha: str,
+    annotations: Sequence[dict[str, Any]],
+    summary: str,
+    language: str = DEFAULT_LANGUAGE,
 ) -> CheckRunPlan:
     """The create request (with the first batch of annotations) and one update per further batch."""
     kept = list(annotations[:MAX_ANNOTATIONS])
     batches = [kept[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(kept), ANNOTATIONS_PER_REQUEST)]
-    output: dict[str, Any] = {"title": check_title(report), "summary": summary}
+    output: dict[str, Any] = {"title": check_title(report, language), "summary": summary}
     create: dict[str, Any] = {
         "name": bmp_only(truncate(one_line(name), 255), code=True),
         "head_sha": head_sha,
@@ -233,11 +269,15 @@ def comment_marker(check_name: str) -> str:
     return f"<!-- pytest-grader:comment name={quote(check_name, safe='')} -->"
 
 
-def comment_body(report: Report, *, check_name: str, sha: str, run_url: str | None) -> str:
+def comment_body(
+    report: Report, *, check_name: str, sha: str, run_url: str | None, language: str = DEFAULT_LANGUAGE
+) -> str:
+    t = translator(language)
     marker = comment_marker(check_name)
-    footer = f"\n\n---\n<sub>{_md_plain(check_name)} · graded commit `{sha[:12]}`"
-    footer += f" · [workflow run]({run_url})</sub>" if run_url else "</sub>"
-    body = summary_markdown(report, COMMENT_MAX_CHARS - len(marker) - len(footer) - 1)
+    graded, workflow_run = t._("graded commit"), t._("workflow run")
+    footer = f"\n\n---\n<sub>{_md_plain(check_name)} · {graded} `{sha[:12]}`"
+    footer += f" · [{workflow_run}]({run_url})</sub>" if run_url else "</sub>"
+    body = summary_markdown(report, COMMENT_MAX_CHARS - len(marker) - len(footer) - 1, language)
     return f"{marker}\n{body}{footer}"
 
 
@@ -300,7 +340,8 @@ REPORT_STILL_THERE = "The score and the full report are in this job's summary an
 
 
 class Poster:
-    def __init__(self, gh: GitHub[Any], ctx: GitHubContext, log: Log) -> None:
+    def __init__(self, gh: GitHub[Any], ctx: GitHubContext, log: Log, language: str = DEFAULT_LANGUAGE) -> None:
+        self.language = language  # of what students read: summary, titles, annotations, comment
         self.gh = gh
         # The API version GitHub Enterprise Server supports too (newer ones are github.com only).
         self.rest = gh.rest(API_VERSION)
@@ -326,8 +367,9 @@ class Poster:
     def check_run(self, report: Report, *, name: str, annotations: Sequence[dict[str, Any]]) -> bool:
         ctx = self.ctx
         plan = plan_check_run(
-            report, name=name, head_sha=ctx.sha, annotations=annotations, summary=summary_markdown(report)
-        )
+            report, name=name, head_sha=ctx.sha, annotations=annotations,
+            summary=summary_markdown(report, language=self.language), language=self.language,
+        )  # fmt: skip
         try:
             created = self.rest.checks.create(ctx.owner, ctx.repo, data=_body(plan.create)).json()
         except GitHubException as exc:
@@ -358,7 +400,7 @@ class Poster:
         ctx = self.ctx
         data: dict[str, Any] = {
             "state": _STATE[report.status],
-            "description": status_description(report),
+            "description": status_description(report, self.language),
             "context": bmp_only(one_line(context, 255), code=True),
         }
         if ctx.run_url:
@@ -386,7 +428,7 @@ class Poster:
                 f"GitHub Classroom {CLASSROOM_FEEDBACK_TITLE!r} pull request."
             )
             return False
-        body = comment_body(report, check_name=check_name, sha=ctx.sha, run_url=ctx.run_url)
+        body = comment_body(report, check_name=check_name, sha=ctx.sha, run_url=ctx.run_url, language=self.language)
         marker = comment_marker(check_name)
         try:
             existing = self.find_comment(number, marker)
@@ -469,6 +511,17 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         help="the tests folder relative to the repository root, to annotate test files that are in it",
     )
     p.add_argument(
+        "--language",
+        default=None,
+        help="language of what students read (en, es...; default: the config's `language`, else en)",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the grading.yml the report was graded with, to read its `language` from",
+    )
+    p.add_argument(
         "--workspace",
         type=Path,
         default=None,
@@ -489,6 +542,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: 
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"grader post: cannot read the report {args.report}: {exc}", file=sys.stderr)
         return 2
+    try:
+        language = post_language(args)
+    except LanguageError as exc:  # an explicit --language nobody can read: a usage error
+        print(f"grader post: --language: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # the config `grader run` already read: never lose the post over it
+        log.warning(f"Posting in English: {exc}", title="Grader language not read")
+        language = DEFAULT_LANGUAGE
     if not modes:
         log.info("grader post: mode none, nothing to post.")
         return 0
@@ -503,12 +564,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: 
         return 0
     workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
     with make_client(token, ctx.api_url) as gh:
-        poster = Poster(gh, ctx, log)
+        poster = Poster(gh, ctx, log, language)
         for mode in modes:
             try:
                 if mode == "check-run":
                     annotations = build_annotations(
-                        report, submission=args.submission, tests=args.tests, workspace=workspace
+                        report, submission=args.submission, tests=args.tests, workspace=workspace, language=language
                     )
                     poster.check_run(report, name=args.check_name, annotations=annotations)
                 elif mode == "status":
@@ -519,6 +580,21 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: 
                 traceback.print_exc(file=sys.stderr)
                 log.warning(f"Could not post the {mode}: unexpected {type(exc).__name__}: {exc}. {REPORT_STILL_THERE}")
     return 0
+
+
+def post_language(args: argparse.Namespace) -> str:
+    """--language, else the `language` of --config, else English. LanguageError for a bad --language,
+    ValueError (the one-line reason) when the config cannot be read."""
+    if getattr(args, "language", None):
+        return check_language(args.language)
+    if getattr(args, "config", None) is not None:
+        from grader.config import ConfigError, load_config
+
+        try:
+            return load_config(args.config).language
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+    return DEFAULT_LANGUAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.models import REPORT_VERSION, Finding, Report, RunStatus, SandboxInfo, Status, TestScore
+from grader.models import (
+    REPORT_VERSION,
+    Adjustment,
+    Finding,
+    Report,
+    RunStatus,
+    SandboxInfo,
+    Status,
+    SubtestCounts,
+    TestScore,
+)
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "report.schema.json"
 
@@ -28,6 +38,9 @@ def to_json(report: Report) -> dict[str, Any]:
         "status": report.status.value,
         "error": report.error,
         "tests": [_test(t) for t in report.tests],
+        "adjustments": [
+            {"name": a.name, "score": _signed(a.score), "max_score": _signed(a.max_score)} for a in report.adjustments
+        ],
         "integrity": [{"kind": f.kind, "path": f.path, "detail": f.detail} for f in report.integrity],
         "sandbox": {
             "exit_code": report.sandbox.exit_code,
@@ -83,6 +96,11 @@ def from_json(data: dict[str, Any]) -> Report:
                 duration_s=float(sandbox["duration_s"]),
             ),
             output=data["output"],
+            # version 1 reports have no adjustments (and no subtests / graded per test)
+            adjustments=tuple(
+                Adjustment(name=a["name"], score=float(a["score"]), max_score=float(a["max_score"]))
+                for a in data.get("adjustments", ())
+            ),
         )
     except KeyError as exc:
         raise ValueError(f"not a grader report: missing key {exc.args[0]!r}") from None
@@ -105,6 +123,8 @@ def _test(t: TestScore) -> dict[str, Any]:
         "hidden": t.hidden,
         "group": t.group,
         "duration_s": _seconds(t.duration_s),
+        "subtests": None if t.subtests is None else {"passed": t.subtests.passed, "failed": t.subtests.failed},
+        "graded": t.graded,
     }
 
 
@@ -123,11 +143,19 @@ def _test_from(t: dict[str, Any]) -> TestScore:
         hidden=bool(t["hidden"]),
         group=t["group"],
         duration_s=float(t["duration_s"]),
+        subtests=None if t.get("subtests") is None else SubtestCounts(
+            passed=int(t["subtests"]["passed"]), failed=int(t["subtests"]["failed"])
+        ),
+        graded=bool(t.get("graded", True)),
     )
 
 
 def _score(value: float) -> float:
     return round(value, 2) + 0.0  # + 0.0: never -0.0
+
+
+def _signed(value: float) -> float:
+    return round(value, 2) + 0.0
 
 
 def _seconds(value: float) -> float:

@@ -272,6 +272,8 @@ def default_branch(spec: RepoSpec, env: Mapping[str, str]) -> str:
     out = _git(["ls-remote", "--symref", spec.source, "HEAD"], cwd=None, env=env)
     m = re.search(r"^ref:\s*refs/heads/(\S+)\s+HEAD", out, re.MULTILINE)
     if not m:
+        if _no_commits(spec, env):
+            raise RepoError(NO_COMMITS)
         raise RepoError(f"{spec.source}: cannot tell its default branch; pass --ref")
     return m.group(1)
 
@@ -287,17 +289,43 @@ def _fetch(spec: RepoSpec, gitdir: Path, what: str, env: Mapping[str, str], *, d
     if _is_local(spec):
         # A local "remote" must be told it may serve a commit by id (GitHub allows reachable ids already).
         args.append("--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack")
-    _git([*args, spec.source, what], cwd=None, env=env)
+    try:
+        _git([*args, spec.source, what], cwd=None, env=env)
+    except RepoError:
+        if _no_commits(spec, env):
+            raise RepoError(NO_COMMITS) from None
+        raise
     return _git(["--git-dir", str(gitdir), "rev-parse", "FETCH_HEAD^{commit}"], cwd=None, env=env).strip()
 
 
+NO_COMMITS = "nothing was pushed: the repository has no commits"
+
+
+def _no_commits(spec: RepoSpec, env: Mapping[str, str]) -> bool:
+    """The repository answers but has no refs at all (accepted an assignment, never pushed)."""
+    try:
+        return not _git(["ls-remote", spec.source], cwd=None, env=env).strip()
+    except RepoError:
+        return False  # unreachable or refused: let the original error speak
+
+
 def _export(gitdir: Path, commit: str, files: Path, env: Mapping[str, str]) -> None:
-    """Write the commit's files (no .git folder) into `files`, symlinks kept as links for staging to judge."""
+    """Write the commit's files (no .git folder) into `files`, symlinks kept as links for staging to judge.
+
+    Paths are absolute: git resolves a relative GIT_INDEX_FILE against the work tree, not the current
+    folder, so a relative one reads no index and `checkout-index --all` writes nothing (exit 0). An export
+    that writes nothing from a commit that lists files is therefore an error, never an empty submission.
+    """
+    gitdir, files = gitdir.resolve(), files.resolve()
     index_env = {**env, "GIT_INDEX_FILE": str(gitdir / "grader-index")}
     files.mkdir(parents=True)
     tree = ["-c", "core.bare=false", "--git-dir", str(gitdir), "--work-tree", str(files)]
     _git([*tree, "read-tree", commit], cwd=None, env=index_env)
     _git([*tree, "checkout-index", "--all"], cwd=None, env=index_env)
+    listed = _git(["--git-dir", str(gitdir), "ls-tree", "-r", "--name-only", "-z", commit], cwd=None, env=env)
+    expected = [name for name in listed.split("\0") if name]
+    if expected and not any(files.iterdir()):
+        raise RepoError(f"exporting {commit[:12]} wrote none of its {len(expected)} file(s)")
 
 
 def fetch_submission(
@@ -309,6 +337,7 @@ def fetch_submission(
     api: GitHubApi | None,
 ) -> Checkout:
     """Fetch one repository into `dest` (created; must not exist) and tell which commit and time count."""
+    dest = dest.resolve()  # git runs with other working folders: a relative path would point elsewhere
     if dest.exists():
         raise RepoError(f"{dest} already exists")
     env = _git_env(spec, api.token if api else None)
@@ -357,3 +386,15 @@ def fetch_submission(
             raise RepoError(f"no commit on {branch} dated before {format_time(deadline)}")
         return done(commit, None, "chosen by commit date, which students can set")
     return done(take(ref or "HEAD"), None)
+
+
+def fetch_files(spec: RepoSpec, dest: Path, *, ref: str | None, token: str | None) -> Checkout:
+    """The files of `ref` (default: the default branch) without asking GitHub for push times: for a
+    repository that is not a submission, such as the assignment's template."""
+    dest = dest.resolve()
+    if dest.exists():
+        raise RepoError(f"{dest} already exists")
+    env = _git_env(spec, token)
+    commit = _fetch(spec, dest / "git", ref or "HEAD", env, depth=1)
+    _export(dest / "git", commit, dest / "files", env)
+    return Checkout(dest / "files", commit, None)

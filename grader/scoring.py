@@ -15,12 +15,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from grader.config import GradingConfig, Group
 from grader.junit import clip
 from grader.models import (
+    Adjustment,
     ExpectedTest,
     Finding,
     Frame,
@@ -30,8 +31,10 @@ from grader.models import (
     RunStatus,
     SandboxInfo,
     Status,
+    SubtestCounts,
     TestScore,
 )
+from grader.rounding import allocate, from_cents
 
 # The supervisor's copies of pytest's two helpers (tested equal to pytest's): importing
 # _pytest.junitxml would load most of pytest on every `grader run`.
@@ -58,6 +61,8 @@ class _Outcome:
     output: str = ""
     frames: tuple[Frame, ...] = ()
     duration_s: float = 0.0
+    subtests: SubtestCounts | None = None
+    xfail: bool = False
 
 
 def score_report(
@@ -97,16 +102,20 @@ def score_report(
             case = collectors(key)
         outcomes.append(_outcome_of(case) if case is not None else fallback)
 
-    tests, score, max_score = _award(expected, outcomes, config, files)
+    outcomes = [_verdict(t, o) for t, o in zip(expected, outcomes, strict=True)]
+    tests, adjustments = _award(expected, outcomes, config, files)
+    score = from_cents(sum(round(t.score * 100) for t in tests) + sum(round(a.score * 100) for a in adjustments))
+    max_score = from_cents(sum(round(t.max_score * 100) for t in tests) + sum(round(a.max_score * 100)
+                                                                              for a in adjustments))
     if run_error is not None:
         status = RunStatus.ERROR
-    elif all(t.status is Status.PASSED for t in tests):
+    elif all(t.status is Status.PASSED for t in tests if t.graded):
         status = RunStatus.PASS
     else:
         status = RunStatus.FAIL
     return Report(
         score=score, max_score=max_score, status=status, tests=tuple(tests), integrity=tuple(integrity),
-        sandbox=sandbox, error=run_error, output=session_output,
+        sandbox=sandbox, error=run_error, output=session_output, adjustments=tuple(adjustments),
     )  # fmt: skip
 
 
@@ -204,7 +213,29 @@ def _outcome_of(case: JUnitCase) -> _Outcome:
         output=case.output,
         frames=case.frames,
         duration_s=case.duration_s,
+        subtests=case.subtests,
+        xfail=case.xfail,
     )
+
+
+def _verdict(test: ExpectedTest, outcome: _Outcome) -> _Outcome:
+    """What an outcome means for a test (README, "Verdict rules").
+
+    Only the instructor's intent, as the trusted collection saw it, can take a test out of grading
+    (`ExpectedTest.ungraded`). A skip or xfail at run time, from anywhere, is a skip: 0 points, in
+    max_score. A test marked xfail(strict=True) passes when it fails as marked.
+    """
+    if test.xfail_strict and outcome.status is Status.SKIPPED and outcome.xfail:
+        reason = outcome.message if outcome.message not in ("", "xfail") else ""
+        return replace(outcome, status=Status.PASSED, message="failed as expected (xfail)" + (f": {reason}" if reason
+                                                                                             else ""))
+    if test.ungraded is not None:
+        extra = f" ({outcome.message})" if outcome.message and outcome.message not in test.ungraded else ""
+        return replace(outcome, message=f"not graded: {test.ungraded}{extra}")
+    if outcome.status is Status.SKIPPED:
+        kind = "xfail" if outcome.xfail else "skipped"
+        return replace(outcome, message=f"{kind} while running: no points ({outcome.message or kind})")
+    return outcome
 
 
 def _missing_outcome(run_error: str | None, sandbox: SandboxInfo) -> _Outcome:
@@ -236,44 +267,45 @@ def _award(
     outcomes: Sequence[_Outcome],
     config: GradingConfig,
     files: frozenset[str],
-) -> tuple[list[TestScore], float, float]:
-    """Points per test, group caps and max-score scaling; sums on unrounded values, rounded last."""
+) -> tuple[list[TestScore], list[Adjustment]]:
+    """Points per test in whole cents (see grader/rounding.py), group caps as named adjustments.
+
+    The maxima (rescaled by max-score) are allocated by largest remainder so that they sum to the
+    rounded maximum; a passed test earns its whole maximum, a test with partial subtest credit a
+    share of it, anything else 0; a capped group's excess is one negative adjustment. So the tests
+    and adjustments add up exactly, at 2 decimals, to the score and the max_score.
+    """
     rows: list[tuple[ExpectedTest, _Outcome, float, Group | None, bool]] = []
     for test, outcome in zip(expected, outcomes, strict=True):
         forms = _id_forms(test.nodeid)
-        points = _points(test, forms, config)
+        points = _points(test, forms, config) if test.ungraded is None else 0.0
         group = next((g for g in config.groups if _first_match(g.tests, forms)), None)
         rows.append((test, outcome, points, group, _first_match(config.hidden, forms)))
 
-    earned_total = max_total = 0.0
-    per_group: dict[str, list[float]] = {}
-    for _, outcome, points, group, _ in rows:
-        earned = points if outcome.status is Status.PASSED else 0.0
-        if group is None:
-            earned_total += earned
-            max_total += points
-        else:
-            sums = per_group.setdefault(group.name, [0.0, 0.0])
-            sums[0] += earned
-            sums[1] += points
-    for group in config.groups:
-        earned, possible = per_group.get(group.name, (0.0, 0.0))
-        earned_total += min(earned, group.cap)
-        max_total += min(possible, group.cap)
+    possible: dict[str, float] = {}
+    for _, _, points, group, _ in rows:
+        if group is not None:
+            possible[group.name] = possible.get(group.name, 0.0) + points
+    caps = [(g, possible[g.name] - g.cap) for g in config.groups if possible.get(g.name, 0.0) > g.cap]
+    raw_max = sum(points for _, _, points, _, _ in rows) - sum(excess for _, excess in caps)
+    factor = config.max_score / raw_max if config.max_score and raw_max > 0 else 1.0
+    values = [points * factor * 100 for _, _, points, _, _ in rows] + [-excess * factor * 100 for _, excess in caps]
+    max_cents = allocate(values, round(raw_max * factor * 100))
 
-    # max-score rescales everything, per test too, so the tests still add up to the total
-    factor = config.max_score / max_total if config.max_score and max_total > 0 else 1.0
-    tests = []
-    for test, outcome, points, group, hidden in rows:
-        earned = points if outcome.status is Status.PASSED else 0.0
+    tests: list[TestScore] = []
+    earned_by_group: dict[str, int] = {}
+    for (test, outcome, _, group, hidden), cents in zip(rows, max_cents[: len(rows)], strict=True):
+        earned = _earned_cents(outcome, cents, config)
+        if group is not None:
+            earned_by_group[group.name] = earned_by_group.get(group.name, 0) + earned
         located = locate_in_submission(outcome.frames, files)
         file, line = located if located else (test.file, test.line)
         tests.append(
             TestScore(
                 name=test.nodeid,
                 status=outcome.status,
-                score=round2(earned * factor),
-                max_score=round2(points * factor),
+                score=from_cents(earned),
+                max_score=from_cents(cents),
                 title=test.title,
                 message=clip(outcome.message, MESSAGE_LIMIT),
                 details=clip(outcome.details, DETAILS_LIMIT),
@@ -283,9 +315,30 @@ def _award(
                 hidden=hidden,
                 group=group.name if group else None,
                 duration_s=round(outcome.duration_s, 3),
+                subtests=outcome.subtests,
+                graded=test.ungraded is None,
             )
         )
-    return tests, round2(earned_total * factor), round2(max_total * factor)
+    adjustments = []
+    for (group, _), cut in zip(caps, max_cents[len(rows) :], strict=True):
+        group_max = sum(c for (_, _, _, g, _), c in zip(rows, max_cents, strict=False) if g is group) + cut
+        over = max(0, earned_by_group.get(group.name, 0) - group_max)
+        adjustments.append(
+            Adjustment(name=f"group cap: {group.name} (at most {from_cents(group_max):g} points)",
+                       score=from_cents(-over), max_score=from_cents(cut))
+        )
+    return tests, adjustments
+
+
+def _earned_cents(outcome: _Outcome, max_cents: int, config: GradingConfig) -> int:
+    """All of the test's cents when it passed; with `subtests: partial`, the share of its subtests
+    that passed when it failed on subtests; otherwise nothing."""
+    if outcome.status is Status.PASSED:
+        return max_cents
+    counts = outcome.subtests
+    if config.subtests == "partial" and outcome.status is Status.FAILED and counts is not None and counts.total:
+        return max_cents * counts.passed // counts.total  # rounded down: never more than earned
+    return 0
 
 
 def _points(test: ExpectedTest, forms: tuple[str, ...], config: GradingConfig) -> float:

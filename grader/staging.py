@@ -11,7 +11,7 @@ import fnmatch
 import os
 import shutil
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,11 @@ from grader.models import Finding
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_SUBMISSION_FILES = 20_000
 MAX_FINDINGS_PER_KIND = 20
+# Bounds that keep every later stage (the copy inside the sandbox, tracebacks, reports) within the
+# system's limits wherever the submission is staged: PATH_MAX is 4096 bytes, and the staged copy's
+# prefix (/tmp/grader-run-xxxxxxxx/submission/, /workspace/) is longer than the student's.
+MAX_DEPTH = 64  # folders below the submission's root
+MAX_PATH_BYTES = 1024  # of a path relative to the submission's root
 
 SKIPPED_DIRS = frozenset({".git", ".github", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache",
                           ".ruff_cache", ".venv", "venv", ".tox", "node_modules"})
@@ -82,13 +87,17 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
     files: set[str] = set()
     size = 0
     try:
-        for dirpath, dirnames, filenames in os.walk(source, followlinks=False):
+        for dirpath, dirnames, filenames in walk(source):
             rel_dir = os.path.relpath(dirpath, source)
             keep_dirs = []
             for name in sorted(dirnames):
                 full = os.path.join(dirpath, name)
                 rel = _posix(os.path.join(rel_dir, name))
-                if os.path.islink(full):
+                if _too_long(rel):
+                    note("path-too-long", _short(rel), f"path longer than {MAX_PATH_BYTES} bytes left out")
+                elif rel.count("/") + 1 > MAX_DEPTH:
+                    note("too-deep", _short(rel), f"folder nested more than {MAX_DEPTH} deep left out")
+                elif os.path.islink(full):
                     note("symlink", rel, "symbolic link left out (links are never followed)")
                 elif name in SKIPPED_DIRS or os.path.realpath(full) in excluded:
                     continue
@@ -104,6 +113,9 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
                 full = os.path.join(dirpath, name)
                 rel = _posix(os.path.join(rel_dir, name))
                 if os.path.realpath(full) in excluded:
+                    continue
+                if _too_long(rel):
+                    note("path-too-long", _short(rel), f"path longer than {MAX_PATH_BYTES} bytes left out")
                     continue
                 try:
                     st = os.lstat(full)
@@ -151,8 +163,9 @@ def _stage(source: Path, dest: Path, *, exclude: Iterable[Path], submission: boo
 def _count_exceeds(source: Path, limit: int) -> bool:
     """True when the tree holds more than `limit` files (a cheap walk; nothing is opened or followed)."""
     count = 0
-    for _, dirnames, filenames in os.walk(source, followlinks=False):
-        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+    for dirpath, dirnames, filenames in walk(source):
+        depth = os.path.relpath(dirpath, source).count(os.sep) + 1
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and depth < MAX_DEPTH]
         count += len(filenames)
         if count > limit:
             return True
@@ -165,6 +178,41 @@ def _copy_regular(source: str, target: str) -> None:
     with os.fdopen(fd, "rb") as src, open(target, "wb") as dst:
         shutil.copyfileobj(src, dst, 1 << 20)
     os.chmod(target, 0o644)
+
+
+def walk(top: Path | str) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk(top, followlinks=False) without recursion (Python 3.11's os.walk recurses: 1,000
+    nested folders raise RecursionError). Top-down: pruning `dirnames` in place prunes the walk.
+    Links are listed (as files or folders, like os.walk) but never entered; unreadable folders
+    are skipped."""
+    stack = [os.fspath(top)]
+    while stack:
+        path = stack.pop()
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=True)
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError:
+            continue
+        yield path, dirnames, filenames
+        for name in reversed(dirnames):
+            full = os.path.join(path, name)
+            if not os.path.islink(full):
+                stack.append(full)
+
+
+def _short(rel: str) -> str:
+    return rel if len(rel) <= 200 else rel[:200] + "…"
+
+
+def _too_long(rel: str) -> bool:
+    return len(rel.encode("utf-8", "surrogateescape")) > MAX_PATH_BYTES
 
 
 def _matches(name: str, globs: Iterable[str]) -> bool:

@@ -12,20 +12,24 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
 
+from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, Status, TestScore
 from grader.reporters.classroom import encode_result
 from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
+from grader.reporters.failure import display_title, failing_line, failure_view
 from grader.reporters.markdown import Audience, render_summary
 
 MAX_ERROR_ANNOTATIONS = 10  # per step, GitHub's limit
 SUMMARY_LIMIT = 1024 * 1024  # GITHUB_STEP_SUMMARY: bytes per step
 ANNOTATION_MESSAGE_MAX = 4_000
 ANNOTATION_TITLE_MAX = 255
-HIDDEN_MESSAGE = "hidden test failed"
+HIDDEN_MESSAGE = N_("hidden test failed")
+_STATUS_WORD = {Status.FAILED: N_("failed"), Status.ERROR: N_("error")}  # the only ones annotated
 _TEST_FILE_RE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$")
 _SAFE_OUTPUT_RE = re.compile(r"[A-Za-z0-9._+=\-/ ]*")  # one line, nothing odd
 
@@ -50,7 +54,7 @@ def _command(name: str, properties: Mapping[str, str | int], message: str) -> st
 
 
 def annotations(
-    report: Report, *, max_errors: int = MAX_ERROR_ANNOTATIONS, path_prefix: str = ""
+    report: Report, *, max_errors: int = MAX_ERROR_ANNOTATIONS, path_prefix: str = "", language: str = DEFAULT_LANGUAGE
 ) -> tuple[list[str], int]:
     """`::error` commands for failed/errored tests, most useful first; returns (commands, omitted).
 
@@ -61,7 +65,8 @@ def annotations(
     failing = [t for t in report.tests if t.status in (Status.FAILED, Status.ERROR)]
     ranked = sorted(enumerate(failing), key=lambda it: (_location_rank(it[1]), -(it[1].max_score - it[1].score), it[0]))
     chosen = [t for _, t in ranked[: max(0, max_errors)]]
-    return [_annotation(t, path_prefix) for t in chosen], len(failing) - len(chosen)
+    tr = translator(language)
+    return [_annotation(t, path_prefix, tr) for t in chosen], len(failing) - len(chosen)
 
 
 def _location_rank(test: TestScore) -> int:
@@ -70,32 +75,33 @@ def _location_rank(test: TestScore) -> int:
     return 1 if _TEST_FILE_RE.search(test.file.replace("\\", "/")) else 0
 
 
-def _annotation(test: TestScore, path_prefix: str) -> str:
-    points = f"{format_number(test.score)}/{format_number(test.max_score)}"
-    title = one_line(f"{test.title or test.name} ({points})", ANNOTATION_TITLE_MAX)
+def _annotation(test: TestScore, path_prefix: str, tr: Translator) -> str:
+    points = f"{tr.number(test.score)}/{tr.number(test.max_score)}"
+    title = one_line(f"{display_title(test)} ({points})", ANNOTATION_TITLE_MAX)
     props: dict[str, str | int] = {}
     if test.file and not test.hidden:  # a hidden test's location comes from its traceback
         props["file"] = one_line(_join(path_prefix, test.file), 1000)
-        if test.line and test.line > 0:
-            props["line"] = test.line
+        line = failing_line(test)  # the failing line, not the test's decorator line
+        if line and line > 0:
+            props["line"] = line
     props["title"] = title
     # like the check runs API behind them, annotations may refuse characters above U+FFFF
     return _command(
         "error",
         {k: bmp_only(str(v), code=True) for k, v in props.items()},
-        bmp_only(_annotation_message(test), code=True),
+        bmp_only(_annotation_message(test, tr), code=True),
     )
 
 
-def _annotation_message(test: TestScore) -> str:
+def _annotation_message(test: TestScore, tr: Translator) -> str:
     if test.hidden:
-        return HIDDEN_MESSAGE
-    message = _block(test.message) or f"{test.status.value}: {one_line(test.name, 300)}"
-    message = truncate(message, ANNOTATION_MESSAGE_MAX // 2)
-    details = _block(test.details)
+        return tr._(HIDDEN_MESSAGE)
+    # the sentence and the lines that matter (grader.reporters.failure); the summary has the rest
+    view = failure_view(test, tr)
+    message = truncate(_block(view.lead) or tr._(_STATUS_WORD[test.status]), ANNOTATION_MESSAGE_MAX // 2)
     room = ANNOTATION_MESSAGE_MAX - len(message) - 2
-    if details and room > 200:
-        message += "\n\n" + truncate(details, room, keep="tail")
+    if view.excerpt and room > 200:
+        message += "\n\n" + truncate(_block(view.excerpt), room)
     return message
 
 
@@ -127,6 +133,50 @@ def guard_untrusted_output(text: str) -> list[str]:
 
 def _random_token() -> str:
     return secrets.token_hex(16)
+
+
+class LogGate:
+    """The grader's log, deny-by-default: workflow commands are off except around the grader's own.
+
+    `close()` writes `::stop-commands::<random token>`: from then on the runner executes no command
+    in the log, whatever a file name, test id, warning or traceback printed later holds. `opened()`
+    re-enables commands (`::<token>::`) only while the grader writes its own annotations and
+    notices, then closes again with a fresh token. A submission never sees the token before it is
+    used: the sandbox has finished when the log carries it.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.token: str | None = None
+
+    def close(self) -> None:
+        if self.token is None:
+            self.token = _random_token()
+            self._write(f"::stop-commands::{self.token}")
+
+    def open(self) -> None:
+        if self.token is not None:
+            self._write(f"::{self.token}::")
+            self.token = None
+
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        was_closed = self.token is not None
+        self.open()
+        try:
+            yield
+        finally:
+            if was_closed:
+                self.close()
+
+    def _write(self, line: str) -> None:
+        self.stream.flush()
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+# Set by the command line under Actions (grader.cli.main); emit_github opens it around its commands.
+ACTIONS_LOG: LogGate | None = None
 
 
 # -- Classroom notices -----------------------------------------------------------------------------
@@ -175,15 +225,16 @@ def write_outputs(report: Report, *, report_path: str | Path | None, output_file
         fh.write("".join(output_lines(k, v) for k, v in values.items()))
 
 
-def write_summary(markdown: str, summary_file: str | Path) -> bool:
+def write_summary(markdown: str, summary_file: str | Path, *, language: str = DEFAULT_LANGUAGE) -> bool:
     """Append Markdown to GITHUB_STEP_SUMMARY if the step's 1 MiB stays respected.
 
     Returns False (and writes a one-line note if that fits) when it would not.
     """
     existing = _file_size(summary_file)
     if existing + utf8_len(markdown) > SUMMARY_LIMIT:
-        note = "\n**Autograding summary omitted: it would exceed the 1 MiB job summary limit.**\n"
-        if existing + len(note) <= SUMMARY_LIMIT:
+        omitted = translator(language)._("Autograding summary omitted: it would exceed the 1 MiB job summary limit.")
+        note = f"\n**{omitted}**\n"
+        if existing + utf8_len(note) <= SUMMARY_LIMIT:
             _append(summary_file, note)
         return False
     _append(summary_file, markdown)
@@ -214,24 +265,29 @@ def emit_github(
     summary_audience: Audience = "student",
     path_prefix: str = "",
     notices: bool = True,
+    language: str = DEFAULT_LANGUAGE,
 ) -> None:
     """Inside GitHub Actions: annotations, job summary, step outputs and the Classroom notices.
 
-    `notices=False` leaves the two Classroom notices to autograding-grading-reporter, for workflows
-    that combine graders (the reporter prints the total; two totals would confuse Classroom).
+    `notices=False` leaves the score to autograding-grading-reporter, for workflows
+    that combine graders (it writes their total into the check run; two totals would confuse Classroom).
     """
     if env.get("GITHUB_ACTIONS") != "true":
         return
-    commands, omitted = annotations(report, path_prefix=path_prefix)
+    commands, omitted = annotations(report, path_prefix=path_prefix, language=language)
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         room = SUMMARY_LIMIT - _file_size(summary_file)
         if room > 1024:
-            markdown = render_summary(report, audience=summary_audience, limit=room, annotations_omitted=omitted)
-            write_summary(markdown, summary_file)
+            markdown = render_summary(
+                report, audience=summary_audience, limit=room, annotations_omitted=omitted, language=language
+            )
+            write_summary(markdown, summary_file, language=language)
     output_file = env.get("GITHUB_OUTPUT")
     if output_file:
         write_outputs(report, report_path=report_path, output_file=output_file)
-    for line in [*commands, *(classroom_notices(report) if notices else [])]:
-        stream.write(line + "\n")
-    stream.flush()
+    gate = ACTIONS_LOG if ACTIONS_LOG is not None and ACTIONS_LOG.stream is stream else None
+    with gate.opened() if gate is not None else nullcontext():
+        for line in [*commands, *(classroom_notices(report) if notices else [])]:
+            stream.write(line + "\n")
+        stream.flush()

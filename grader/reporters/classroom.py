@@ -1,17 +1,20 @@
 """The `result` output GitHub Classroom's reporter reads (autograding-command-grader format, v1).
 
-classroom-resources/autograding-grading-reporter reads base64 JSON from env `<STEP-ID>_RESULTS`
+education/autograding-grading-reporter reads base64 JSON from env `<STEP-ID>_RESULTS`
 (`runner.trim().toUpperCase()`, so hyphens are kept), adds up `tests[].score` and `max_score` with
-JavaScript numbers, prints `::notice title=Autograding complete::Points X/Y`, and logs each test's
-`name`, `message` and `test_code` verbatim with console.log. Hence:
+JavaScript numbers, writes `Points X/Y` into the `run-autograding-tests` check run (summary, and an
+annotation titled "Autograding complete"), and logs each test's `name` and `message` with
+console.log (its table shows passed entries / entries x max_score, not the score). Hence:
 
 * every string here is folded to one line without control characters, and never begins with
   `::` (some reporter versions print `message` at the start of a line), so nothing a submission
   influences can be read as a workflow command such as `::notice title=Autograding report::`;
-* per-test scores are chosen so that the reporter's left-to-right float sum is exactly the
-  report's score rounded to 2 decimals (no `3.0000000000000004`, github/gh-classroom#83);
-* when group caps or a late penalty make the report's score differ from the sum of test scores,
-  one extra entry carries the difference, so Classroom records the same score as our report;
+* one entry per graded test (tests the instructor took out of grading are left out) and one per
+  adjustment of the report (a group cap, named for it): the report's parts add up to its score in
+  whole cents (grader/rounding.py), so no other entry is ever needed;
+* the entries are ordered so that the reporter's left-to-right float sum is exactly the score
+  (0.1 + 0.2 is 0.30000000000000004 in JavaScript; such totals export as 0, github/gh-classroom#83):
+  the report's order when that works, else the first of a fixed series of shuffles that does;
 * the JSON is bounded: the workflow passes it to the reporter in an environment variable, and
   Linux refuses to start a process with a single variable over 128 KiB. Past the bound messages
   are dropped first, then the last tests are merged into one entry with their combined score.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import random
 from typing import Any
 
 from grader.models import Report, RunStatus, Status, TestScore
@@ -48,7 +52,8 @@ Entry = tuple[dict[str, Any], int]  # (JSON object without score, score in hundr
 
 def classroom_result(report: Report, *, max_bytes: int = RESULT_MAX_BYTES) -> dict[str, Any]:
     """The result object, one entry per test with its own score (within `max_bytes` of JSON)."""
-    entries = [(_test_entry(t), _cents(t.score)) for t in report.tests]
+    entries = [(_test_entry(t), _cents(t.score)) for t in report.tests if t.graded]
+    entries += [(_entry(a.name, "fail", test_code=""), _cents(a.score)) for a in report.adjustments]
     result = _assemble(report, entries)
     if _json_size(result) <= max_bytes:
         return result
@@ -71,9 +76,14 @@ def _assemble(report: Report, entries: list[Entry]) -> dict[str, Any]:
     if sum(cents) != target:
         tests.append(_entry(ADJUSTMENT_NAME, "pass" if target > sum(cents) else "fail", test_code=""))
         cents.append(target - sum(cents))
-    scores = _js_exact_scores(cents, target)
-    if len(scores) > len(tests):
-        tests.append(_entry("Rounding correction", "pass", test_code=""))
+    found = _exact_entries(cents, target)
+    if found is not None:
+        order, cents = found
+        tests, scores = [tests[i] for i in order], [cents[i] / 100 for i in order]
+    else:  # not seen in practice: nudge one entry by a few ulps
+        scores = _js_exact_scores(cents, target)
+        if len(scores) > len(tests):
+            tests.append(_entry("Rounding correction", "pass", test_code=""))
     for test, score in zip(tests, scores, strict=True):
         test["score"] = _number(score)
     return {
@@ -144,6 +154,63 @@ def _cents(value: float) -> int:
 def _number(value: float) -> int | float:
     """Integers as integers (JSON `3`, not `3.0`)."""
     return int(value) if value == int(value) else value
+
+
+SHUFFLE_BUDGET = 400_000  # additions tried in all, so that huge reports stay fast
+
+
+def _exact_entries(cents: list[int], target_cents: int) -> tuple[list[int], list[int]] | None:
+    """An order of the entries (and their cents) whose left-to-right double sum is exactly target / 100.
+
+    First the report's order, then that order with two entries swapped, then a fixed series of
+    shuffles (the same report always gives the same result); failing that (two entries such as
+    0.34 + 0.58 = 0.9199999999999999 in any order), some cents move from one scoring entry to
+    another. The reporter shows no entry's score, only names, pass/fail and the total, so the total
+    is right and every number a plain 2-decimal one.
+    """
+    target = target_cents / 100
+    order = list(range(len(cents)))
+    if _js_sum([c / 100 for c in cents]) == target:
+        return order, cents
+    tries = SHUFFLE_BUDGET // max(1, len(cents))
+    scoring = [i for i, c in enumerate(cents) if c > 0]
+    for n, (a, b) in enumerate((a, b) for a in scoring for b in scoring if a < b):  # the report's order, but
+        if n >= tries // 2:                                                        # two entries swapped
+            break
+        order[a], order[b] = b, a
+        if _js_sum([cents[i] / 100 for i in order]) == target:
+            return order, cents
+        order[a], order[b] = a, b
+    shuffler = random.Random(0)
+    for _ in range(tries // 2):
+        shuffler.shuffle(order)
+        if _js_sum([cents[i] / 100 for i in order]) == target:
+            return order, cents
+    if len(scoring) < 2:
+        return None
+    budget = tries  # first the smallest moves, in the report's order
+    for step in range(1, 26):
+        for i in scoring[:40]:
+            for j in scoring[:40]:
+                if i == j or cents[i] <= step or budget <= 0:
+                    continue
+                budget -= 1
+                moved = list(cents)
+                moved[i] -= step
+                moved[j] += step
+                if _js_sum([c / 100 for c in moved]) == target:
+                    return list(range(len(cents))), moved
+    for _ in range(tries // 40):
+        i, j = shuffler.sample(scoring, 2)
+        moved = list(cents)
+        step = shuffler.randint(1, min(cents[i], 25))
+        moved[i] -= step
+        moved[j] += step
+        for _ in range(20):
+            shuffler.shuffle(order)
+            if _js_sum([moved[k] / 100 for k in order]) == target:
+                return order, moved
+    return None
 
 
 def _js_exact_scores(cents: list[int], target_cents: int) -> list[float]:

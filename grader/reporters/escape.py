@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 # ANSI/VT escape sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-byte ESC X.
 _ANSI_RE = re.compile(
@@ -38,13 +39,15 @@ def clean(text: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
-def one_line(text: str, max_chars: int | None = None) -> str:
+def one_line(text: str, max_chars: int | None = None, *, note: Callable[[int], str] | None = None) -> str:
     """`clean`, fold every line break and tab into a single space, optionally bound the length."""
     text = re.sub(r" *[\n\t][\n\t ]*", " ", clean(text)).strip()
-    return text if max_chars is None else truncate(text, max_chars, sep=" ")
+    return text if max_chars is None else truncate(text, max_chars, sep=" ", note=note)
 
 
-def truncate(text: str, max_chars: int, *, keep: str = "head", sep: str = "\n") -> str:
+def truncate(
+    text: str, max_chars: int, *, keep: str = "head", sep: str = "\n", note: Callable[[int], str] | None = None
+) -> str:
     """Bound `text` to `max_chars` characters, saying how much was cut.
 
     keep="tail" keeps the end instead (the end of a traceback is the informative part).
@@ -52,13 +55,14 @@ def truncate(text: str, max_chars: int, *, keep: str = "head", sep: str = "\n") 
     if len(text) <= max_chars:
         return text
     # the note's length depends on the number it states; size the room for the largest one
-    room = max(0, max_chars - len(_cut_note(len(text))) - 1)
-    note = _cut_note(len(text) - room)
+    cut_note = note or _cut_note  # `note`: the same words in the reader's language (grader.i18n)
+    room = max(0, max_chars - len(cut_note(len(text))) - 1)
+    said = cut_note(len(text) - room)
     if not room:
-        return note[:max_chars]
+        return said[:max_chars]
     if keep == "tail":
-        return f"{note}{sep}{text[len(text) - room :]}"
-    return f"{text[:room]}{sep}{note}"
+        return f"{said}{sep}{text[len(text) - room :]}"
+    return f"{text[:room]}{sep}{said}"
 
 
 def _cut_note(n: int) -> str:
@@ -98,13 +102,20 @@ def md_inline(text: str, max_chars: int = 500) -> str:
     return bmp_only(text.translate(_MD_TABLE))
 
 
-def md_code_block(text: str, *, max_chars: int = 20_000, keep: str = "head", info: str = "text") -> str:
+def md_code_block(
+    text: str,
+    *,
+    max_chars: int = 20_000,
+    keep: str = "head",
+    info: str = "text",
+    note: Callable[[int], str] | None = None,
+) -> str:
     """Untrusted multi-line text as a fenced code block that nothing inside can close.
 
     The fence is one backtick longer than the longest backtick run in the content (CommonMark:
     a closing fence must be at least as long as the opening one).
     """
-    body = bmp_only(truncate(clean(text).expandtabs(4), max_chars, keep=keep), code=True)
+    body = bmp_only(truncate(clean(text).expandtabs(4), max_chars, keep=keep, note=note), code=True)
     body = body.rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)

@@ -21,25 +21,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.reporters.escape import format_number, md_code_block, md_inline, utf8_len
+from grader.reporters.escape import md_code_block, md_inline, utf8_len
+from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
+from grader.reporters.messages import translate_message
 
 Audience = Literal["student", "instructor"]
 
+# (emoji, message id): the emoji stay out of the catalogs
 STATUS_LABEL = {
-    Status.PASSED: "✅ Passed",
-    Status.FAILED: "❌ Failed",
-    Status.ERROR: "⚠️ Error",
-    Status.SKIPPED: "⏭️ Skipped",
-    Status.NOT_RUN: "⛔ Not run",
+    Status.PASSED: ("✅", N_("Passed")),
+    Status.FAILED: ("❌", N_("Failed")),
+    Status.ERROR: ("⚠️", N_("Error")),
+    Status.SKIPPED: ("⏭️", N_("Skipped")),
+    Status.NOT_RUN: ("⛔", N_("Not run")),
 }
 RUN_LABEL = {
-    RunStatus.PASS: "✅ All tests passed",
-    RunStatus.FAIL: "❌ Some tests did not pass",
-    RunStatus.ERROR: "⚠️ Grading did not complete",
+    RunStatus.PASS: ("✅", N_("All tests passed")),
+    RunStatus.FAIL: ("❌", N_("Some tests did not pass")),
+    RunStatus.ERROR: ("⚠️", N_("Grading did not complete")),
 }
 
-TABLE_HEAD = "| Status | Points | Test |\n| :-- | --: | :-- |"
 TITLE_MAX = 200
 MESSAGE_MAX = 2_000
 DETAILS_MAX = 20_000
@@ -56,37 +59,55 @@ def render_summary(
     audience: Audience = "student",
     limit: int = 1_000_000,
     annotations_omitted: int = 0,
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
     """Render the report as GitHub Markdown of at most `limit` UTF-8 bytes (and so characters)."""
+    t = translator(language)
     student = audience != "instructor"  # anything unexpected gets the student view
-    head = _header(report, student, annotations_omitted)
+    head = _header(report, student, annotations_omitted, t)
     # the closing sections, from complete to nothing: used is the first that leaves room for the rest
-    tails = [_integrity(report, student=True), []]
+    step = _next_step(report, t)
+    tails = [step + _integrity(report, True, t), step, []]
     if not student:
-        tails[:0] = [_integrity(report, False) + _session(report), _integrity(report, False)]
+        tails[:0] = [step + _integrity(report, False, t) + _session(report, t), step + _integrity(report, False, t)]
     for tail in tails:
         avail = limit - _size(head + tail) - len(SEP) * 2 - NOTE_RESERVE
         if avail >= 0:
             break
     else:
-        return _minimal(report, limit)
+        return _minimal(report, limit, t)
 
-    rows, details, rows_left, details_left = _select(report, student, avail)
+    rows, details, rows_left, details_left = _select(report, student, avail, t)
     blocks = list(head)
     if rows:
-        blocks.append("\n".join([TABLE_HEAD, *rows]))
+        # a group cap's deduction is a row of its own, so that the points column adds up to the header
+        adjustments = [
+            f"| \u2796 | {t.score(a.score, a.max_score)} | {md_inline(translate_message(a.name, t), TITLE_MAX)} |"
+            for a in report.adjustments
+        ]
+        blocks.append("\n".join([_table_head(t), *rows, *adjustments]))
     blocks += details
     blocks += tail
     if rows_left or details_left:
-        blocks.append(_truncation_note(rows_left, details_left, limit))
+        blocks.append(_truncation_note(rows_left, details_left, limit, t))
     text = SEP.join(blocks) + "\n"
-    return text if utf8_len(text) <= limit else _minimal(report, limit)  # never over the limit
+    return text if utf8_len(text) <= limit else _minimal(report, limit, t)  # never over the limit
+
+
+def _table_head(t: Translator) -> str:
+    status, points, test = t._("Status"), t._("Points"), t._("Test")
+    return f"| {status} | {points} | {test} |\n| :-- | --: | :-- |"
+
+
+def _label(labels: dict[Status, tuple[str, str]] | dict[RunStatus, tuple[str, str]], key: object, t: Translator) -> str:
+    emoji, msgid = labels[key]  # type: ignore[index]
+    return f"{emoji} " + t._(msgid)
 
 
 # -- selection under the budget --------------------------------------------------------------------
 
 
-def _select(report: Report, student: bool, avail: int) -> tuple[list[str], list[str], int, int]:
+def _select(report: Report, student: bool, avail: int, t: Translator) -> tuple[list[str], list[str], int, int]:
     """Pick table rows and detail blocks that fit in `avail` bytes.
 
     Rows of non-passing tests are taken before passing ones; the table is given up to 40% of the
@@ -99,13 +120,14 @@ def _select(report: Report, student: bool, avail: int) -> tuple[list[str], list[
     detail_tests = [t for t in tests if _has_details(t, student)]
     rows: dict[int, str] = {}
     used = 0
+    table_head = _table_head(t)
 
     def take_rows(budget: int) -> None:
         nonlocal used
         for i in order[len(rows) :]:
-            row = _row(tests[i], student)
+            row = _row(tests[i], student, t)
             # "\n" + row; the first row also pays for the header and the block separator
-            cost = utf8_len(row) + 1 + (utf8_len(TABLE_HEAD) + len(SEP) if not rows else 0)
+            cost = utf8_len(row) + 1 + (utf8_len(table_head) + len(SEP) if not rows else 0)
             if used + cost > budget:
                 return
             rows[i] = row
@@ -113,7 +135,7 @@ def _select(report: Report, student: bool, avail: int) -> tuple[list[str], list[
 
     take_rows(avail * 2 // 5 if detail_tests else avail)
     details: list[str] = []
-    for block in _detail_blocks(detail_tests, student):
+    for block in _detail_blocks(detail_tests, student, t):
         cost = len(SEP) + utf8_len(block)
         if used + cost > avail:
             break
@@ -135,48 +157,65 @@ def _size(blocks: list[str]) -> int:
 # -- blocks ------------------------------------------------------------------------------------------
 
 
-def _header(report: Report, student: bool, annotations_omitted: int) -> list[str]:
-    score = f"{format_number(report.score)} / {format_number(report.max_score)}"
-    total = len(report.tests)
+def _header(report: Report, student: bool, annotations_omitted: int, t: Translator) -> list[str]:
+    total = report.graded  # the instructor's skips are listed, but not counted
+    heading = t._("Autograding: {score}", score=t.score(report.score, report.max_score))
     blocks = [
-        f"## Autograding: {score}",
-        f"**{RUN_LABEL[report.status]}** · {report.passed} of {total} test{_s(total)} passed",
+        f"## {heading}",
+        f"**{_label(RUN_LABEL, report.status, t)}** · "
+        + t.ngettext("{passed} of {n} test passed", "{passed} of {n} tests passed", total, passed=report.passed),
     ]
     if report.error:
-        blocks.append(f"> **⚠️ The grading run failed:** {md_inline(report.error, MESSAGE_MAX)}")
+        error = md_inline(translate_message(report.error, t), MESSAGE_MAX)
+        failed = t._("The grading run failed:")
+        blocks.append(f"> **⚠️ {failed}** {error}")
     if annotations_omitted > 0:
-        blocks.append(
-            f"*{annotations_omitted} more failure{_s(annotations_omitted)} not annotated in the code: "
-            "GitHub shows at most 10 error annotations per step. All failures are listed below.*"
+        note = t.ngettext(
+            "{n} more failure not annotated in the code: GitHub shows at most 10 error annotations per step. "
+            "All failures are listed below.",
+            "{n} more failures not annotated in the code: GitHub shows at most 10 error annotations per step. "
+            "All failures are listed below.",
+            annotations_omitted,
         )
+        blocks.append(f"*{note}*")
     if not student:
-        blocks.append(_sandbox_line(report))
+        blocks.append(_sandbox_line(report, t))
     return blocks
 
 
-def _sandbox_line(report: Report) -> str:
+def _sandbox_line(report: Report, t: Translator) -> str:
     info = report.sandbox
-    parts = [f"exit code {info.exit_code}" if info.exit_code is not None else "no exit code"]
+    code = info.exit_code
+    parts = [t._("exit code {code}", code=code) if code is not None else t._("no exit code")]
     if info.timed_out:
-        parts.append("**timed out**")
+        parts.append("**" + t._("timed out") + "**")
     if info.oom_killed:
-        parts.append("**out of memory**")
-    parts.append(f"{info.duration_s:.1f} s")
-    return "Sandbox: " + " · ".join(parts)
+        parts.append("**" + t._("out of memory") + "**")
+    parts.append(f"{t.decimal(info.duration_s)} s")
+    return t._("Sandbox: {parts}", parts=" · ".join(parts))
 
 
-def _row(test: TestScore, student: bool) -> str:
-    points = f"{format_number(test.score)} / {format_number(test.max_score)}"
-    return f"| {STATUS_LABEL[test.status]} | {points} | {_test_cell(test, student)} |"
+def _row(test: TestScore, student: bool, t: Translator) -> str:
+    points = t.score(test.score, test.max_score)
+    return f"| {_label(STATUS_LABEL, test.status, t)} | {points} | {_test_cell(test, student, t)} |"
 
 
-def _test_cell(test: TestScore, student: bool) -> str:
-    cell = md_inline(test.title or test.name, TITLE_MAX)
+def _test_cell(test: TestScore, student: bool, t: Translator) -> str:
+    cell = md_inline(display_title(test), TITLE_MAX)
     if test.title and not student:
         cell += f" · {md_inline(test.name, TITLE_MAX)}"
     if test.hidden:
-        cell += " *(hidden test)*"
+        cell += " *(" + t._("hidden test") + ")*"
     return cell
+
+
+def _field(label: str, value: str = "") -> str:
+    """A bold label and its value; the label is ours (translated), the value already escaped."""
+    return f"**{label}** {value}" if value else f"**{label}**"
+
+
+def _summary(label: str) -> str:
+    return f"<details><summary>{label}</summary>"
 
 
 def _has_details(test: TestScore, student: bool) -> bool:
@@ -185,93 +224,117 @@ def _has_details(test: TestScore, student: bool) -> bool:
     return bool(test.message.strip() or test.details.strip() or test.output.strip())
 
 
-def _detail_blocks(tests: list[TestScore], student: bool) -> Iterator[str]:
+def _detail_blocks(tests: list[TestScore], student: bool, t: Translator) -> Iterator[str]:
     # a generator: with thousands of failures only the blocks that fit are ever rendered
     for n, test in enumerate(tests):
-        yield _detail_block(test, student, open_=n == 0)
+        yield _detail_block(test, student, t, open_=n == 0)
 
 
-def _detail_block(test: TestScore, student: bool, *, open_: bool) -> str:
-    points = f"{format_number(test.score)} / {format_number(test.max_score)}"
-    title = md_inline(test.title or test.name, TITLE_MAX)
-    hidden = " (hidden test)" if test.hidden else ""
+def _detail_block(test: TestScore, student: bool, t: Translator, *, open_: bool) -> str:
+    points = t.score(test.score, test.max_score)
+    title = md_inline(display_title(test), TITLE_MAX)
+    hidden = " (" + t._("hidden test") + ")" if test.hidden else ""
     parts = [
-        f"<details{' open' if open_ else ''}><summary>{STATUS_LABEL[test.status]}: "
+        f"<details{' open' if open_ else ''}><summary>{_label(STATUS_LABEL, test.status, t)}: "
         f"<b>{title}</b> — {points}{hidden}</summary>"
     ]
     if test.title:
-        parts.append(f"**Test:** {md_inline(test.name, TITLE_MAX)}")
-    if test.file:
-        where = f"{test.file}:{test.line}" if test.line else test.file
-        parts.append(f"**Where:** {md_inline(where, TITLE_MAX)}")
-    message = test.message.strip()
-    if message and "\n" not in message:
-        parts.append(f"**Message:** {md_inline(message, MESSAGE_MAX)}")
-    elif message:
-        parts += ["**Message:**", md_code_block(message, max_chars=MESSAGE_MAX)]
+        parts.append(_field(t._("Test:"), md_inline(test.name, TITLE_MAX)))
+    # one plain sentence, the lines that matter, and pytest's full text one click away (issue #13)
+    view = failure_view(test, t)
+    # after a fixed label: untrusted text never starts a line, where `#`, `-` or `>` would be syntax
+    parts.append(_field(t._("What happened:"), md_inline(view.lead, MESSAGE_MAX)))
+    if view.excerpt:
+        parts.append(md_code_block(view.excerpt, max_chars=MESSAGE_MAX, note=t.cut_note))
     if test.details.strip():
         # the end of a traceback (assertion diff, the failing line) is the useful part
-        parts.append(md_code_block(test.details, max_chars=DETAILS_MAX, keep="tail"))
+        parts += [
+            _summary(t._("Full pytest output")),
+            md_code_block(restore_first_indent(test.details), max_chars=DETAILS_MAX, keep="tail", note=t.cut_note),
+            "</details>",
+        ]
     if test.output.strip():
         parts += [
-            "<details><summary>Captured output</summary>",
-            md_code_block(test.output, max_chars=OUTPUT_MAX, keep="tail"),
+            _summary(t._("Captured output")),
+            md_code_block(test.output, max_chars=OUTPUT_MAX, keep="tail", note=t.cut_note),
             "</details>",
         ]
     parts.append("</details>")
     return SEP.join(parts)
 
 
-def _integrity(report: Report, student: bool) -> list[str]:
+def _next_step(report: Report, t: Translator) -> list[str]:
+    """What to do now: run the failing tests locally, starting with the first one."""
+    failing = [x for x in report.tests if x.status in (Status.FAILED, Status.ERROR) and not x.hidden]
+    command = next_step_command(failing)
+    if command is None:
+        return []
+    text = t._(
+        "Run the failing tests on your computer with `{command}` and start with the first one: {first}.",
+        # the command holds only identifiers (see next_step_command): literal in a code span, unescaped
+        command=command, first=md_inline(display_title(failing[0]), TITLE_MAX),
+    )  # fmt: skip
+    return [_field(t._("Next step:"), text)]
+
+
+def _integrity(report: Report, student: bool, t: Translator) -> list[str]:
     findings = report.integrity
     if not findings:
         return []
     n = len(findings)
+    heading = "### " + t._("Integrity findings")
     if student:
         return [
-            "### Integrity findings",
-            f"The grader noted {n} integrity finding{_s(n)} in this submission for your instructor "
-            "to review. Findings do not change the score by themselves.",
+            heading,
+            t.ngettext(
+                "The grader noted {n} integrity finding in this submission for your instructor to review. "
+                "Findings do not change the score by themselves.",
+                "The grader noted {n} integrity findings in this submission for your instructor to review. "
+                "Findings do not change the score by themselves.",
+                n,
+            ),
         ]
     items = []
     for f in findings[:FINDINGS_MAX]:
         path = f" ({md_inline(f.path, TITLE_MAX)})" if f.path else ""
         items.append(f"- **{md_inline(f.kind, 50)}**{path}: {md_inline(f.detail, 500)}")
     if n > FINDINGS_MAX:
-        items.append(f"- *{n - FINDINGS_MAX} more not shown*")
-    return ["### Integrity findings", "\n".join(items)]
+        more = t._("{count} more not shown", count=t.integer(n - FINDINGS_MAX))
+        items.append(f"- *{more}*")
+    return [heading, "\n".join(items)]
 
 
-def _session(report: Report) -> list[str]:
+def _session(report: Report, t: Translator) -> list[str]:
     if not report.output.strip():
         return []
     return [
-        "<details><summary>Session output</summary>",
-        md_code_block(report.output, max_chars=SESSION_OUTPUT_MAX, keep="tail"),
+        _summary(t._("Session output")),
+        md_code_block(report.output, max_chars=SESSION_OUTPUT_MAX, keep="tail", note=t.cut_note),
         "</details>",
     ]
 
 
-def _truncation_note(rows_left: int, details_left: int, limit: int) -> str:
+def _truncation_note(rows_left: int, details_left: int, limit: int, t: Translator) -> str:
     parts = []
     if rows_left:
-        parts.append(f"{rows_left} test{_s(rows_left)} not shown in the table")
+        parts.append(t.ngettext("{n} test not shown in the table", "{n} tests not shown in the table", rows_left))
     if details_left:
-        parts.append(f"details of {details_left} test{_s(details_left)} not shown")
-    return (
-        f"**Report truncated:** {'; '.join(parts)} (this summary is limited to {limit:,} bytes). "
-        "The full results are in the JSON report."
+        parts.append(t.ngettext("details of {n} test not shown", "details of {n} tests not shown", details_left))
+    note = t._(
+        "{parts} (this summary is limited to {limit} bytes). The full results are in the JSON report.",
+        parts="; ".join(parts),
+        limit=t.integer(limit),
     )
+    return _field(t._("Report truncated:"), note)
 
 
-def _minimal(report: Report, limit: int) -> str:
+def _minimal(report: Report, limit: int, t: Translator) -> str:
     """Last resort when even the header does not fit: the score and a note, cut to `limit` bytes."""
-    text = (
-        f"## Autograding: {format_number(report.score)} / {format_number(report.max_score)}\n\n"
-        f"**Report truncated:** {len(report.tests)} tests not shown (limit {limit} bytes).\n"
-    )
+    heading = t._("Autograding: {score}", score=t.score(report.score, report.max_score))
+    note = t.ngettext(
+        "{n} test not shown (limit {limit} bytes).", "{n} tests not shown (limit {limit} bytes).",
+        len(report.tests), limit=limit,
+    )  # fmt: skip
+    truncated = t._("Report truncated:")
+    text = f"## {heading}\n\n{_field(truncated, note)}\n"
     return text.encode("utf-8")[: max(0, limit)].decode("utf-8", "ignore")
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"

@@ -18,20 +18,23 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.reporters.escape import clean, format_number, one_line, truncate
+from grader.reporters.escape import clean, one_line, truncate
+from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
+from grader.reporters.messages import translate_message
 
 STATUS_STYLE = {
-    Status.PASSED: ("PASSED", "green"),
-    Status.FAILED: ("FAILED", "red"),
-    Status.ERROR: ("ERROR", "bold red"),
-    Status.SKIPPED: ("SKIPPED", "yellow"),
-    Status.NOT_RUN: ("NOT RUN", "magenta"),
+    Status.PASSED: (N_("PASSED"), "green"),
+    Status.FAILED: (N_("FAILED"), "red"),
+    Status.ERROR: (N_("ERROR"), "bold red"),
+    Status.SKIPPED: (N_("SKIPPED"), "yellow"),
+    Status.NOT_RUN: (N_("NOT RUN"), "magenta"),
 }
 RUN_STYLE = {
-    RunStatus.PASS: ("all tests passed", "bold green"),
-    RunStatus.FAIL: ("some tests did not pass", "bold red"),
-    RunStatus.ERROR: ("grading did not complete", "bold red"),
+    RunStatus.PASS: (N_("all tests passed"), "bold green"),
+    RunStatus.FAIL: (N_("some tests did not pass"), "bold red"),
+    RunStatus.ERROR: (N_("grading did not complete"), "bold red"),
 }
 GUTTER = "    │ "
 NAME_MAX = 200
@@ -41,26 +44,45 @@ OUTPUT_MAX = 2_000
 
 
 def print_report(
-    report: Report, console: Console, *, audience: Literal["student", "instructor"] = "instructor"
+    report: Report,
+    console: Console,
+    *,
+    audience: Literal["student", "instructor"] = "instructor",
+    language: str = DEFAULT_LANGUAGE,
+    verbose: bool = False,
 ) -> None:
-    """Print a table of the tests, failure details, integrity findings, the total and any run error."""
+    """Print a table of the tests, failure details, integrity findings, the total and any run error.
+
+    Each failure is a sentence and the lines that matter; `verbose` adds pytest's full text."""
+    t = translator(language)
     student = audience != "instructor"  # anything unexpected gets the student view
-    console.print(_table(report, student))
+    console.print(_table(report, student, t))
     lines: list[Text] = []
     for test in report.tests:
-        lines += _failure(test, student)
+        lines += _failure(test, student, t, verbose)
+    failing = [x for x in report.tests if x.status in (Status.FAILED, Status.ERROR) and not x.hidden]
+    command = next_step_command(failing)
+    if command is not None:
+        step = t._(
+            "Run the failing tests on your computer with `{command}` and start with the first one: {first}.",
+            command=command, first=one_line(display_title(failing[0]), NAME_MAX),
+        )  # fmt: skip
+        lines.append(Text.assemble((t._("Next step:") + " ", "bold"), step))
     if report.integrity:
-        lines += _integrity(report, student)
+        lines += _integrity(report, student, t)
     if report.error:
-        lines.append(Text.assemble(("Grading error: ", "bold red"), one_line(report.error, MESSAGE_MAX)))
+        error = one_line(translate_message(report.error, t), MESSAGE_MAX)
+        lines.append(Text.assemble((t._("Grading error: "), "bold red"), error))
     label, style = RUN_STYLE[report.status]
-    total = f"{format_number(report.score)} / {format_number(report.max_score)}"
+    passed = t.ngettext(
+        "{passed} of {n} test passed", "{passed} of {n} tests passed", report.graded, passed=report.passed
+    )
     lines.append(
         Text.assemble(
-            ("Total: ", "bold"),
-            (total, style),
-            f"  ({report.passed} of {len(report.tests)} tests passed; ",
-            (label, style),
+            (t._("Total: "), "bold"),
+            (t.score(report.score, report.max_score), style),
+            f"  ({passed}; ",
+            (t._(label), style),
             ")",
         )
     )
@@ -68,47 +90,48 @@ def print_report(
         console.print(line, soft_wrap=True)
 
 
-def _table(report: Report, student: bool) -> Table:
-    table = Table(title=Text("Autograding results"), show_lines=False, expand=False)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Test", overflow="fold")
+def _table(report: Report, student: bool, t: Translator) -> Table:
+    table = Table(title=Text(t._("Autograding results")), show_lines=False, expand=False)
+    table.add_column(t._("Status"), no_wrap=True)
+    table.add_column(t._("Points"), justify="right", no_wrap=True)
+    table.add_column(t._("Test"), overflow="fold")
     for test in report.tests:
         word, style = STATUS_STYLE[test.status]
-        points = f"{format_number(test.score)} / {format_number(test.max_score)}"
-        table.add_row(Text(word, style=style), Text(points), _test_label(test, student))
+        points = t.score(test.score, test.max_score)
+        table.add_row(Text(t._(word), style=style), Text(points), _test_label(test, student, t))
+    for adjustment in report.adjustments:  # a group cap: the points column adds up to the total
+        table.add_row(Text("-"), Text(t.score(adjustment.score, adjustment.max_score)), Text(adjustment.name))
     return table
 
 
-def _test_label(test: TestScore, student: bool) -> Text:
-    label = Text(one_line(test.title or test.name, NAME_MAX))
+def _test_label(test: TestScore, student: bool, t: Translator) -> Text:
+    label = Text(one_line(display_title(test), NAME_MAX))
     if test.title and not student:
         label.append(f"\n{one_line(test.name, NAME_MAX)}", style="dim")
     if test.hidden:
-        label.append(" (hidden)", style="italic")
+        label.append(" (" + t._("hidden") + ")", style="italic")
     return label
 
 
-def _failure(test: TestScore, student: bool) -> list[Text]:
+def _failure(test: TestScore, student: bool, t: Translator, verbose: bool) -> list[Text]:
     if test.status is Status.PASSED:
         return []
     word, style = STATUS_STYLE[test.status]
-    lines = [Text.assemble((f"{word} ", style), (one_line(test.name, NAME_MAX), "bold"))]
+    lines = [Text.assemble((t._(word) + " ", style), (one_line(test.name, NAME_MAX), "bold"))]
     if test.hidden and student:
-        return [*lines, Text("  hidden test: details are not shown", style="italic")]
-    if test.file:
-        where = f"{test.file}:{test.line}" if test.line else test.file
-        lines.append(Text(f"  at {one_line(where, NAME_MAX)}", style="dim"))
-    message = _block(test.message)
-    if message:
-        lines.append(_gutter(truncate(message, MESSAGE_MAX)))
-    details = _block(test.details)
-    if details:  # the end of a traceback (assertion diff, failing line) is the useful part
-        lines.append(_gutter(truncate(details, DETAILS_MAX, keep="tail"), style="dim"))
+        return [*lines, Text("  " + t._("hidden test: details are not shown"), style="italic")]
+    view = failure_view(test, t)  # a sentence after a fixed arrow: no untrusted text starts a line
+    lines.append(Text.assemble(("  → ", style), one_line(view.lead, MESSAGE_MAX)))
+    if view.excerpt:
+        lines.append(_gutter(view.excerpt))
+    details = _block(restore_first_indent(test.details))
+    if details and verbose:  # the end of a traceback (assertion diff, failing line) is the useful part
+        lines.append(Text("  " + t._("pytest's full output:"), style="italic"))
+        lines.append(_gutter(truncate(details, DETAILS_MAX, keep="tail", note=t.cut_note), style="dim"))
     output = _block(test.output)
     if output:
-        lines.append(Text("  captured output:", style="italic"))
-        lines.append(_gutter(truncate(output, OUTPUT_MAX, keep="tail")))
+        lines.append(Text("  " + t._("captured output:"), style="italic"))
+        lines.append(_gutter(truncate(output, OUTPUT_MAX, keep="tail", note=t.cut_note)))
     return lines
 
 
@@ -121,11 +144,14 @@ def _gutter(text: str, style: str = "") -> Text:
     return Text("\n".join(GUTTER + line for line in text.split("\n")), style=style)
 
 
-def _integrity(report: Report, student: bool) -> list[Text]:
+def _integrity(report: Report, student: bool, t: Translator) -> list[Text]:
     n = len(report.integrity)
     if student:
-        return [Text(f"Integrity: {n} finding{'s' if n != 1 else ''} noted for your instructor.", style="yellow")]
-    lines = [Text(f"Integrity findings ({n}):", style="bold yellow")]
+        text = t.ngettext(
+            "Integrity: {n} finding noted for your instructor.", "Integrity: {n} findings noted for your instructor.", n
+        )
+        return [Text(text, style="yellow")]
+    lines = [Text(t._("Integrity findings ({n}):", n=n), style="bold yellow")]
     for f in report.integrity:
         where = f" ({one_line(f.path, NAME_MAX)})" if f.path else ""
         lines.append(Text(f"  - {one_line(f.kind, 50)}{where}: {one_line(f.detail, 500)}"))

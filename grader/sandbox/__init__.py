@@ -7,6 +7,7 @@ from grader.sandbox.container import (
     SandboxResult,
     SandboxSpec,
     docker_client,
+    remove_orphans,
     run_sandbox,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "SandboxResult",
     "SandboxSpec",
     "docker_client",
+    "remove_orphans",
     "run_sandbox",
 ]

@@ -35,6 +35,10 @@ CONTAINER_LABEL = "io.github.pytest-grader"
 FRAME_MARK = b"@@grader-frame@@"
 LOG_READ_LIMIT = 48 * 1024 * 1024  # bytes of container output read at most
 KILL_GRACE_S = 4.0  # the supervisor stops itself 1 s early; this is the backstop
+# The whole-run timeout counts time spent running tests. The grader's own kills and pytest restarts
+# (after a test stuck in C code, a crash...) move the supervisor's deadline, by at most this share of
+# the timeout; the wall clock below allows for it. Worst case: timeout * (1 + share) + KILL_GRACE_S.
+OVERHEAD_SHARE = 1.0
 
 
 class DockerUnavailable(Exception):
@@ -67,7 +71,7 @@ def docker_client() -> docker.DockerClient:
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise DockerUnavailable(
             "cannot reach the Docker engine ("
-            + str(exc).splitlines()[0][:200]
+            + _one_line(exc)
             + "): start it (e.g. `sudo systemctl start docker`) or set DOCKER_HOST"
         ) from None
     return client
@@ -119,8 +123,71 @@ def _container_kwargs(spec: SandboxSpec, run_id: str) -> dict[str, Any]:
     )
 
 
+ENGINE_GONE = (
+    "the Docker engine stopped answering ({}); no more sandboxes are started: restart it "
+    "(e.g. `sudo systemctl restart docker`) and run the grader again (finished results are kept)"
+)
+
+
 def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult:
     """Run one submission. Never raises for anything the submission does; DockerUnavailable for the engine."""
+    try:
+        return _run_sandbox(spec, client)
+    except requests.exceptions.RequestException as exc:
+        # The engine died or restarted under the run (refused connections, a log stream cut short):
+        # nothing the submission did (issue #11, item 6). The caller asks the engine before giving up.
+        raise DockerUnavailable(ENGINE_GONE.format(_engine_reason(exc))) from None
+
+
+def remove_orphans(client: docker.DockerClient) -> int:
+    """Remove sandbox containers whose grader process is gone (an engine or host crash left them).
+
+    Containers of live processes (other graders on this machine, concurrent tests) are left alone.
+    """
+    removed = 0
+    try:
+        containers = client.containers.list(all=True, filters={"label": CONTAINER_LABEL})
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        return 0
+    for container in containers:
+        try:
+            pid = int(container.labels.get(f"{CONTAINER_LABEL}.pid", ""))
+        except ValueError:
+            continue
+        if pid <= 0 or _process_exists(pid):
+            continue
+        with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
+            container.remove(force=True, v=True)
+            removed += 1
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _engine_reason(exc: BaseException) -> str:
+    text = str(exc)
+    # requests nests the cause in reprs ("('Connection aborted.', RemoteDisconnected(...))"): the gist only
+    for needle in ("Connection refused", "No such file or directory", "Connection reset", "Response ended prematurely",
+                   "Remote end closed connection", "Connection aborted", "Read timed out"):
+        if needle in text:
+            return needle.lower()
+    return type(exc).__name__
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] or type(exc).__name__
+
+
+def _run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult:
     key = secrets.token_bytes(32)
     run_id = uuid.uuid4().hex[:12]
     settings = {
@@ -129,6 +196,7 @@ def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult
         "test_timeout": spec.test_timeout,
         "memory_limit": _human(spec.limits.memory),
         "rootdir": "/mnt/tests",
+        "overhead_budget": spec.timeout * OVERHEAD_SHARE,
     }
     container = None
     started = time.monotonic()
@@ -148,7 +216,7 @@ def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult
         finally:
             sock.close()
         try:
-            status = container.wait(timeout=spec.timeout + KILL_GRACE_S)
+            status = container.wait(timeout=wall_clock_limit(spec.timeout))
             exit_code: int | None = int(status.get("StatusCode", -1))
         except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
             timed_out = True
@@ -161,29 +229,71 @@ def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult
         frame, forged = _read_frame(container, key)
     finally:
         if container is not None:
-            with contextlib.suppress(docker.errors.APIError):
+            # A dead engine cannot remove it: the next run's remove_orphans() does (it carries our pid).
+            with contextlib.suppress(docker.errors.APIError, requests.exceptions.ConnectionError):
                 container.remove(force=True, v=True)
     return _result(frame, forged, exit_code, timed_out, oom_killed, duration, spec)
 
 
+def wall_clock_limit(timeout: float) -> float:
+    """Seconds a sandbox may run before the host kills it (see OVERHEAD_SHARE)."""
+    return timeout * (1 + OVERHEAD_SHARE) + KILL_GRACE_S
+
+
 def _read_frame(container: Any, key: bytes) -> tuple[dict[str, Any] | None, int]:
     """The last correctly signed frame in the container's stdout, read with a byte cap."""
-    frame: dict[str, Any] | None = None
-    forged = 0
+    scanner = FrameScanner(key)
     seen = 0
-    buffer = b""
     for chunk in container.logs(stdout=True, stderr=False, stream=True, follow=False):
         seen += len(chunk)
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            parsed, bad = _parse_line(line, key)
-            frame = parsed or frame
-            forged += bad
-        if len(buffer) > LOG_READ_LIMIT or seen > LOG_READ_LIMIT:
+        scanner.feed(chunk)
+        if seen > LOG_READ_LIMIT:
             break
-    parsed, bad = _parse_line(buffer, key)
-    return parsed or frame, forged + bad
+    return scanner.finish()
+
+
+class FrameScanner:
+    """Finds frame lines in a byte stream in linear time.
+
+    Only a line that starts with FRAME_MARK can be a frame: as soon as a line's first bytes differ,
+    the rest of it is skipped without being kept, so a 30 MB line without a newline costs one pass
+    (appending to a growing buffer and splitting it again on every chunk was quadratic).
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.line = bytearray()  # the current line while it may still be a frame
+        self.skipping = False  # the current line cannot be a frame: wait for its end
+        self.frame: dict[str, Any] | None = None
+        self.forged = 0
+
+    def feed(self, chunk: bytes) -> None:
+        start = 0
+        while start <= len(chunk):
+            end = chunk.find(b"\n", start)
+            stop = len(chunk) if end < 0 else end
+            if not self.skipping and stop > start:
+                self.line += chunk[start:stop]
+                head = bytes(self.line[: len(FRAME_MARK)])
+                if not FRAME_MARK.startswith(head) or len(self.line) > LOG_READ_LIMIT:
+                    self.line.clear()
+                    self.skipping = True
+            if end < 0:
+                return
+            self._end_line()
+            start = end + 1
+
+    def _end_line(self) -> None:
+        if not self.skipping and self.line:
+            parsed, bad = _parse_line(bytes(self.line), self.key)
+            self.frame = parsed or self.frame
+            self.forged += bad
+        self.line.clear()
+        self.skipping = False
+
+    def finish(self) -> tuple[dict[str, Any] | None, int]:
+        self._end_line()
+        return self.frame, self.forged
 
 
 def _parse_line(line: bytes, key: bytes) -> tuple[dict[str, Any] | None, int]:

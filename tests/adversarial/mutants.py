@@ -47,7 +47,7 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
             ("                    if current is not None:\n                        state.conflict(current)",
              "                    if False:\n                        pass"),
         ],
-        "key_taken_from_memory or swallow",
+        "signed_by_the_plugin or swallow",
     ),
     "interrupted": (
         "supervisor.py",
@@ -59,10 +59,53 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
         [("        if _SubtestReport is not None and isinstance(report, _SubtestReport):", "        if False:")],
         "subtest",
     ),
+    "subtest_opener": (  # every passed subtest counts, whoever opened it
+        "subtests.py",
+        [("            if self.opened_by_instructor() and entry[\"passed\"] < COUNT_LIMIT:",
+          "            if entry[\"passed\"] < COUNT_LIMIT:")],
+        "opened_by_the_submission",
+    ),
+    "run_time_xfail": (  # pytest.xfail() from student code passes for a strict xfail mark's outcome
+        "plugin.py",
+        [('                payload["xfail_run_time"] = True\n', "                pass\n")],
+        "skips_and_xfail_from_student_code",
+    ),
     "builtins": ("child.py", [('    module.__dict__["__builtins__"] = dict(vars(builtins))\n', "")],
                  "patching_builtins"),
-    "kill_leftovers": ("supervisor.py", [("        os.kill(-1, signal.SIGKILL)\n", "        return False\n")],
+    # issue #11: processes a test leaves spinning are killed at the next test's start
+    "boundary_kill": ("supervisor.py", [("                    leftovers = kill_leftovers(child.proc.pid)\n",
+                                         "                    leftovers = 0\n")], "left_spinning"),
+    # issue #11: a test deaf to the alarm is killed at test-timeout + 1 s, not twice the timeout
+    "kill_grace": ("supervisor.py", [("    hard_limit = settings.test_timeout + TEST_KILL_GRACE\n",
+                                      "    hard_limit = settings.test_timeout + max(2.0, settings.test_timeout)\n")],
+                   "stuck_in_c_code"),
+    # issue 10
+    "completion": ("plugin.py", [('        if not completed and not getattr(item, "_excinfo", None):',
+                                  "        if False:")], "should_stop"),
+    "fingerprint": ("plugin.py", [("        problem = self._trusted.check_item(obj, cls)\n",
+                                   "        problem = None\n")], "swapped_in_sys_modules"),
+    "unittest_guard": ("guard.py", [('GUARDED_PACKAGES = ("pytest", "_pytest", "pluggy", "unittest")',
+                                      'GUARDED_PACKAGES = ("pytest", "_pytest", "pluggy")')],
+                       "patched_unittest_assert"),
+    "audit_hook": ("child.py", [('    audit.install(plugin.refused, HERE, config["rootdir"])\n', "")],
+                   "forgery_primitive or proc_self_mem or code_is_refused or import_hook or trace_function "
+                   "or key_taken"),
+    "dumpable": ("child.py", [("        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)\n",
+                               "        pass\n")], "without_the_hook_cannot_read"),
+    "after_finish": ("supervisor.py", [('                    state.distrust("the child wrote to the results '
+                                        'channel after its end-of-session record")\n', "")],
+                     "forged_end and after"),
+    "finish_grace": ("supervisor.py", [("            if finished and now > finished_at + FINISH_GRACE:",
+                                        "            if False:")], "forged_end and slow"),
+    "exit_code": ("supervisor.py", [("        if finished and not state.distrusted and code != finish_status:",
+                                     "        if False:")], "forged_end and fast"),
+    "kill_leftovers": ("supervisor.py", [("        os.kill(-1, signal.SIGKILL)\n", "        return False\n"),
+                                         # and the same kill at each test boundary (issue #11)
+                                         ("                    leftovers = kill_leftovers(child.proc.pid)\n",
+                                          "                    leftovers = 0\n")],
                        "daemon or fork_bomb"),
+    # issue #11: pytest's lazy imports (pdb -> cmd) must get the standard module, not a submission file
+    "preload": ("child.py", [('    preload_shadowed_stdlib(config["workspace"])\n', "")], "honest_cmd_py"),
 }
 
 
@@ -72,6 +115,18 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     import grader.sandbox.container as container
 
+    if name == "noexec":  # tests: native_code (issue 10): the writable mounts allow executable mappings
+        kwargs_of = container._container_kwargs
+
+        def exec_mounts(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            made = kwargs_of(*args, **kwargs)
+            made["tmpfs"] = {path: opts.replace("noexec,", "exec,") for path, opts in made["tmpfs"].items()}
+            return made
+
+        container._container_kwargs = exec_mounts  # type: ignore[assignment]
+        return
+    if _host_mutant(name):
+        return
     if name == "host_hmac":  # tests: printed_frames or exit_handler
         import hmac
 
@@ -88,3 +143,41 @@ def pytest_configure(config: pytest.Config) -> None:
     (copy / file).write_text(text)
     os.chmod(copy.parent, 0o755)
     container.INSIDE = copy
+
+
+def _host_mutant(name: str) -> bool:
+    """Issue #11's host-side protections, removed one at a time in this process.
+
+    host_walk (-k nested_folders): no depth or path-length bound, and os.walk again, which recurses;
+    host_token_scan (-k token_scanned): no token-scan fallback, the parser's RecursionError escapes;
+    host_frame_reader (-k frame_scanner): the frame reader appends and re-splits a growing buffer.
+    """
+    if name == "host_walk":  # the bounds and the iterative walk together (either alone stops 1,100 folders)
+        import grader.staging as staging
+
+        staging.walk = lambda top: os.walk(top, followlinks=False)  # type: ignore[assignment,misc]
+        staging.MAX_DEPTH = staging.MAX_PATH_BYTES = 10**6
+        return True
+    if name == "host_token_scan":
+        import grader.integrity as integrity
+
+        def no_fallback(source: Any, path: str) -> list[Any]:
+            raise RecursionError("maximum recursion depth exceeded during ast construction")
+
+        integrity.token_scan = no_fallback  # type: ignore[assignment]
+        return True
+    if name == "host_frame_reader":
+        import grader.sandbox.container as container
+
+        class Quadratic(container.FrameScanner):  # type: ignore[misc,name-defined]
+            def feed(self, chunk: bytes) -> None:
+                self.line += chunk
+                *lines, rest = bytes(self.line).split(b"\n")
+                for line in lines:
+                    self.line = bytearray(line)
+                    self._end_line()
+                self.line = bytearray(rest)
+
+        container.FrameScanner = Quadratic  # type: ignore[misc]
+        return True
+    return False

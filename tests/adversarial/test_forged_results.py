@@ -25,17 +25,21 @@ def test_junit_and_json_written_everywhere_at_import_and_exit_change_nothing(gra
 def test_printed_frames_and_frames_on_the_containers_stdout_are_ignored(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("forge_frames")
     assert_honest_calc(graded)
-    forged = graded.findings("forged-output")
-    # three marked lines, written to /proc/1/fd/1 (the container's stdout) at import and in sub()
-    assert len(forged) == 1 and forged[0].detail.startswith("6 result frame(s)"), graded.report.integrity
+    # Writing to /proc/1/fd/1 (the container's stdout) is refused by the audit hook since issue 10;
+    # before, three marked lines written there at import and in sub() were ignored ("forged-output").
+    assert not graded.findings("forged-output"), graded.report.integrity
+    refused = [f.detail for f in graded.findings("refused-operation")]
+    assert any("opening another process's /proc entry" in d for d in refused), refused
+    assert any("opening /proc/self/fd" in d for d in refused), refused
     assert "Points 3/3" not in "".join(t.message for t in graded.report.tests)
 
 
 def test_an_exit_handler_that_forges_and_never_returns(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("forge_atexit")
     assert_honest_calc(graded)
-    assert "forged-output" in graded.kinds()
-    assert graded.seconds < 12, f"took {graded.seconds:.1f} s"  # results are in 2 s after pytest finished
+    # Since issue 10 the test process exits right after its end-of-session record: no exit handler runs.
+    assert "forged-output" not in graded.kinds() and "forged-session" not in graded.kinds()
+    assert graded.seconds < 12, f"took {graded.seconds:.1f} s"
 
 
 def test_unsigned_records_in_the_results_channel_are_ignored(grade_case) -> None:  # type: ignore[no-untyped-def]

@@ -14,8 +14,9 @@ What holds:
   stolen from memory collide with the real ones and the test becomes an error;
 - a test process that exits or is interrupted costs the running test only; a dead or frozen
   supervisor produces no signed frame: score 0 (fail closed).
-What does not hold: code that finds the plugin in memory (gc, frames, ctypes) can in principle
-silence it and forge everything; the static scan reports the tools it needs (see threat model).
+Since issue 10 the audit hook refuses gc walks, frames, ctypes and /proc/self/mem (see
+test_unforgeable.py). What does not hold: code that reaches the plugin through pytest's own objects
+and has it sign a whole forged session, then exits at once (see the threat model).
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def assert_loading_tampered(graded, what: str) -> None:  # type: ignore[no-untyp
                for f in graded.report.integrity)
 
 
+def assert_refused_at_import(graded, what: str) -> None:  # type: ignore[no-untyped-def]
+    """The audit hook refused the attack while the submission was imported (issue 10): the import
+    failed, so no test passed (honest would be 1/3), and a `refused-operation` finding says what."""
+    assert graded.report.score == 0 and "passed" not in graded.statuses.values(), graded.statuses
+    assert any(f.kind == "refused-operation" and what in f.detail for f in graded.report.integrity), graded.kinds()
+
+
 def test_testreport_patched_at_import_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("patch_testreport")
     assert_loading_tampered(graded, "_pytest.reports.TestReport")
@@ -61,7 +69,8 @@ def test_import_hook_serving_rewritten_tests_fails_every_test(grade_case) -> Non
     """Before the check at the end of collection this scored 3/3: test_b.py, imported after calc,
     came from the submission's import hook with its asserts made harmless."""
     graded = grade_case("import_hook", suite="calc_split")
-    assert_loading_tampered(graded, "sys.meta_path, the test module test_b")
+    # Since issue 10 the hook's compile() of source under a test file's name is refused outright.
+    assert_refused_at_import(graded, "compiling code under a test file's name")
 
 
 def test_source_reader_patched_at_import_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +87,7 @@ def test_self_restoring_patch_during_a_test_fails_that_test(grade_case) -> None:
 
 def test_trace_function_skipping_asserts_fails_every_test(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("settrace_skip")
-    assert_loading_tampered(graded, "sys.settrace")
+    assert_refused_at_import(graded, "calling sys.settrace")
 
 
 def test_patching_json_and_hmac_reaches_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
@@ -110,9 +119,9 @@ def test_swapping_pytest_modules_in_sys_modules_changes_nothing(grade_case) -> N
 
 def test_reports_signed_with_a_key_taken_from_memory_make_every_test_an_error(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("gc_channel_key")
-    assert graded.statuses == {"test_add": "error", "test_sub": "error", "test_mul": "error"}
-    assert graded.report.score == 0
-    assert {"suspicious-import", "unexpected-report"} <= graded.kinds()
+    # Since issue 10 the audit hook refuses gc.get_objects from submission code: the forgery never starts.
+    assert_refused_at_import(graded, "calling gc.get_objects")
+    assert "suspicious-import" in graded.kinds()
 
 
 def test_os_exit_at_import_scores_nothing(grade_case) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +163,9 @@ def test_freezing_the_supervisor_fails_closed_at_the_timeout(grade_case) -> None
     graded = grade_case("stop_supervisor", config="timeout: 5\n")
     assert graded.report.score == 0 and graded.report.status.value == "error"
     assert "timed out after 5 s" in (graded.report.error or "")
-    assert graded.seconds < 5 + 8, f"took {graded.seconds:.1f} s"
+    from grader.sandbox.container import wall_clock_limit  # 5 s + the restart allowance + the kill grace
+
+    assert graded.seconds < wall_clock_limit(5) + 4, f"took {graded.seconds:.1f} s"
 
 
 def test_a_daemon_holding_the_channel_open_does_not_stall_the_run(grade_case) -> None:  # type: ignore[no-untyped-def]
@@ -171,4 +182,4 @@ def test_a_failed_subtest_fails_its_test(grade_case) -> None:  # type: ignore[no
     assert graded.statuses == {"test_add_cases": "passed", "test_sub_cases": "failed"}
     assert graded.report.score == 1
     failed = graded.report.tests[1]
-    assert "failed subtest" in failed.message and "a=5, b=3" in failed.details
+    assert failed.message == "2 of 3 subtests failed" and "a=5, b=3" in failed.details

@@ -46,7 +46,8 @@ def test_sleeping_forever_costs_one_test(grade_case) -> None:  # type: ignore[no
 def test_fork_bomb_is_contained_and_cleaned_up(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("fork_bomb", config=LIMITS)
     assert_honest_calc(graded)  # fork fails at the pids limit; sub returns (wrongly)
-    assert "stray-process" in graded.kinds()
+    # killed at the next test's start (issue #11) or, after the last test, when pytest ends
+    assert {"stray-process", "leaked-processes"} & graded.kinds()
     assert graded.seconds < 15, f"took {graded.seconds:.1f} s"
 
 
@@ -80,7 +81,11 @@ def test_c_stack_overflow_and_recursion_error(grade_case) -> None:  # type: igno
 def test_daemon_that_outlives_pytest_is_killed(grade_case) -> None:  # type: ignore[no-untyped-def]
     graded = grade_case("daemon", config=LIMITS)
     assert_honest_calc(graded)
-    assert {"stray-process", "forged-output"} <= graded.kinds()
+    # its writes to /proc/1/fd/1 are refused by the audit hook (issue 10), no longer "forged-output"
+    assert "refused-operation" in graded.kinds()
+    assert [f.detail for f in graded.findings("leaked-processes")] == [  # killed before test_mul (issue #11)
+        "test_calc.py::test_sub: left 1 process(es) running after it ended; they were killed before the next test"
+    ]
     assert graded.seconds < 15, f"took {graded.seconds:.1f} s"
 
 

@@ -76,10 +76,48 @@ def uses_of(workflow: Path) -> list[str]:
 
 _CHECKOUT_SCRIPT = """\
 set -euo pipefail
-find "$GITHUB_WORKSPACE" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-git clone --quiet --no-checkout "$SOURCE" "$GITHUB_WORKSPACE"
-git -C "$GITHUB_WORKSPACE" checkout --quiet --detach "$GITHUB_SHA"
+dest="$GITHUB_WORKSPACE${CHECKOUT_PATH:+/$CHECKOUT_PATH}"
+if [ -n "$REPOSITORY" ] && [ "$REPOSITORY" != "$GITHUB_REPOSITORY" ]; then
+  folder=""
+  while IFS='=' read -r name dir; do
+    if [ "$name" = "$REPOSITORY" ]; then folder="$dir"; fi
+  done <<< "$OTHERS"
+  if [ -z "$folder" ]; then echo "::error::no local stand-in for $REPOSITORY"; exit 1; fi
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp -a "$folder/." "$dest/"
+  echo "copied $REPOSITORY from $folder to $dest (stand-in for actions/checkout)"
+  exit 0
+fi
+if [ -n "$CHECKOUT_PATH" ]; then rm -rf "$dest"; else find "$dest" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; fi
+git clone --quiet --no-checkout "$SOURCE" "$dest"
+git -C "$dest" checkout --quiet --detach "$GITHUB_SHA"
 echo "checked out $GITHUB_SHA (stand-in for actions/checkout)"
+"""
+
+# Artifacts live in one folder per workflow run (`ActHarness.run` empties it): STORE/NAME/...
+_UPLOAD_SCRIPT = """\
+set -euo pipefail
+src="$GITHUB_WORKSPACE/$UPLOAD_PATH"
+if [ ! -e "$src" ] || [ -z "$(find "$src" -type f -print -quit)" ]; then
+  echo "::warning::No files were found with the provided path: $UPLOAD_PATH. No artifacts will be uploaded."
+  exit 0
+fi
+if [ -e "$STORE/$NAME" ]; then echo "::error::an artifact named $NAME already exists"; exit 1; fi
+mkdir -p "$STORE/$NAME"
+if [ -d "$src" ]; then cp -a "$src/." "$STORE/$NAME/"; else cp -a "$src" "$STORE/$NAME/"; fi
+echo "uploaded $NAME"
+"""
+_DOWNLOAD_SCRIPT = """\
+set -euo pipefail
+dest="$GITHUB_WORKSPACE/$DOWNLOAD_PATH"
+mkdir -p "$dest"
+shopt -s nullglob
+for dir in "$STORE"/$PATTERN; do
+  mkdir -p "$dest/$(basename "$dir")"
+  cp -a "$dir/." "$dest/$(basename "$dir")/"
+  echo "downloaded $(basename "$dir")"
+done
 """
 
 # Like actions/cache, entries hold the paths relative to the workspace (so a folder under RUNNER_TEMP
@@ -148,15 +186,68 @@ def _composite(
     return yaml.dump(action, Dumper=_ActionDumper, sort_keys=False, width=1000)
 
 
-def write_checkout_stand_in(dest: Path, source_repo: Path) -> Path:
-    """A composite action standing in for actions/checkout: the scratch repository at GITHUB_SHA."""
+def write_checkout_stand_in(dest: Path, source_repo: Path, others: Mapping[str, Path] | None = None) -> Path:
+    """A composite action standing in for actions/checkout: the scratch repository at GITHUB_SHA, or (with
+    `repository:`) a copy of the local folder `others` maps that repository to, at `path:`."""
     dest.mkdir(parents=True, exist_ok=True)
     ignored = {"description": "ignored", "required": False}
+    optional = {"description": "as actions/checkout", "required": False, "default": ""}
+    env = {
+        "SOURCE": str(source_repo),
+        "REPOSITORY": "${{ inputs.repository }}",
+        "CHECKOUT_PATH": "${{ inputs.path }}",
+        "OTHERS": "\n".join(f"{name}={folder}" for name, folder in (others or {}).items()),
+    }
     text = _composite(
         "actions/checkout stand-in",
         "Clones the scratch repository at GITHUB_SHA into the workspace.",
-        {"persist-credentials": ignored, "fetch-depth": ignored},
-        [{"shell": "bash", "env": {"SOURCE": str(source_repo)}, "run": _CHECKOUT_SCRIPT}],
+        {
+            "persist-credentials": ignored,
+            "fetch-depth": ignored,
+            "ref": ignored,
+            "repository": optional,
+            "path": optional,
+        },
+        [{"shell": "bash", "env": env, "run": _CHECKOUT_SCRIPT}],
+    )
+    (dest / "action.yml").write_text(text, encoding="utf-8")
+    return dest
+
+
+def write_artifact_stand_ins(dest: Path, store: Path) -> tuple[Path, Path]:
+    """Stand-ins for actions/upload-artifact and actions/download-artifact (v4: `pattern` downloads each
+    artifact into a folder of its name), backed by the folder `store`."""
+    ignored = {"description": "ignored", "required": False}
+    required = {"description": "as the real action", "required": True}
+    upload_env = {"STORE": str(store), "NAME": "${{ inputs.name }}", "UPLOAD_PATH": "${{ inputs.path }}"}
+    upload = _composite(
+        "actions/upload-artifact stand-in",
+        "Copies `path` to the store under `name`.",
+        {"name": required, "path": required, "if-no-files-found": ignored, "retention-days": ignored},
+        [{"shell": "bash", "run": _UPLOAD_SCRIPT, "env": upload_env}],
+    )
+    download_env = {"STORE": str(store), "PATTERN": "${{ inputs.pattern }}", "DOWNLOAD_PATH": "${{ inputs.path }}"}
+    download = _composite(
+        "actions/download-artifact stand-in",
+        "Copies every stored artifact matching `pattern` to `path/NAME/`.",
+        {"pattern": required, "path": required},
+        [{"shell": "bash", "run": _DOWNLOAD_SCRIPT, "env": download_env}],
+    )
+    folders = (dest / "upload", dest / "download")
+    for folder, text in zip(folders, (upload, download), strict=True):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "action.yml").write_text(text, encoding="utf-8")
+    return folders
+
+
+def write_setup_python_stand_in(dest: Path) -> Path:
+    """actions/setup-python stand-in: the host's python3 serves (host mode has no tool cache)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    text = _composite(
+        "actions/setup-python stand-in",
+        "Uses the host's Python.",
+        {"python-version": {"description": "ignored", "required": False}},
+        [{"shell": "bash", "run": 'python3 --version\necho "the host\'s Python stands in for setup-python"\n'}],
     )
     (dest / "action.yml").write_text(text, encoding="utf-8")
     return dest
@@ -281,6 +372,11 @@ class ActHarness:
     cache_store: Path
     runs: int = 0
 
+    @property
+    def artifact_store(self) -> Path:
+        """What the workflow run uploaded, one folder per artifact name (emptied before each run)."""
+        return self.workdir / "artifacts"
+
     @classmethod
     def for_workflow(cls, workdir: Path, workflow: Path, source_repo: Path) -> ActHarness:
         """Map every action `workflow` uses to a local folder; this action to a copy of the working tree.
@@ -290,7 +386,9 @@ class ActHarness:
         workdir.mkdir(parents=True, exist_ok=True)
         action_dir = copy_action(workdir / "action")
         cache_store = workdir / "cache-store"
-        checkout = write_checkout_stand_in(workdir / "checkout", source_repo)
+        # A workflow may also check out this action's repository (examples/regrade.yml: OWNER/REPO).
+        checkout = write_checkout_stand_in(workdir / "checkout", source_repo, {"OWNER/REPO": action_dir})
+        upload, download = write_artifact_stand_ins(workdir / "artifact-actions", workdir / "artifacts")
         local: dict[str, Path] = {}
         action_ref = ""
         uses = uses_of(workflow) + [u for u in uses_of_action(action_dir / "action.yml")]
@@ -303,6 +401,12 @@ class ActHarness:
                 local[key] = checkout
             elif repo == "actions/cache":
                 local[key] = write_cache_stand_in(workdir / "cache-action", cache_store)
+            elif repo == "actions/setup-python":
+                local[key] = write_setup_python_stand_in(workdir / "setup-python")
+            elif repo == "actions/upload-artifact":
+                local[key] = upload
+            elif repo == "actions/download-artifact":
+                local[key] = download
             elif not repo.startswith("actions/") and not ref.startswith("./"):
                 action_ref = action_ref or key
                 local[key] = action_dir
@@ -327,6 +431,8 @@ class ActHarness:
         self.runs += 1
         run_dir = self.workdir / f"run{self.runs}"
         run_dir.mkdir()
+        shutil.rmtree(self.artifact_store, ignore_errors=True)
+        self.artifact_store.mkdir(parents=True)
         event_path = run_dir / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         args = [

@@ -8,8 +8,11 @@ characters above U+FFFF in check runs, status description length, comment length
 kept in ``FakeGitHubAPI.problems``; tests assert that list is empty, whatever else they expect.
 
 State is just enough to behave like GitHub for the grader: check runs (annotations appended by
-PATCH), commit statuses, pull requests, issue comments. Faults can be injected per operation
-(`inject`): a 502, a read-only 403, a secondary rate limit with retry-after.
+PATCH), commit statuses, pull requests, issue comments, the push activity of repositories, and GitHub
+Classroom's grades and accepted assignments (`classroom_closed` answers them 410 Gone, as GitHub does
+since Classroom's retirement on 2026-08-28). For operations the grader reads, the fake's own answers are
+checked against GitHub's response schema too. Faults can be injected per operation (`inject`): a 502,
+a read-only 403, a secondary rate limit with retry-after.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import itertools
 import json
 import re
 import threading
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -72,6 +76,17 @@ class Operation:
     body_required: bool
     success_status: int
     example: Any
+    response_schema: dict[str, Any] | None = None
+
+    def validate_response(self, body: Any) -> list[str]:
+        if self.response_schema is None:
+            return []
+        validator = jsonschema.Draft7Validator(self.response_schema)
+        return [
+            f"{self.operation_id}: the fake's answer{''.join(f'[{p!r}]' for p in err.absolute_path)}: "
+            f"{_short(err.message)}"
+            for err in validator.iter_errors(body)
+        ]
 
     def validate_body(self, body: Any) -> list[str]:
         if self.body_schema is None:
@@ -123,6 +138,7 @@ def load_operations(path: Path = SUBSET_PATH) -> tuple[Operation, ...]:
                 body_required=bool(body and body["required"]),
                 success_status=op["successStatus"],
                 example=op["responseExample"],
+                response_schema=_openapi_to_jsonschema(op["responseSchema"]) if op.get("responseSchema") else None,
             )
         )
     return tuple(operations)
@@ -173,6 +189,10 @@ class FakeGitHubAPI:
         self.comments: dict[int, dict[str, Any]] = {}
         self.pulls: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
+        self.activity: dict[str, list[dict[str, Any]]] = {}  # "owner/repo" -> pushes, oldest first
+        self.grades: dict[int, list[dict[str, Any]]] = {}  # Classroom assignment id -> grade rows
+        self.accepted: dict[int, list[dict[str, Any]]] = {}  # Classroom assignment id -> accepted assignments
+        self.classroom_closed = False
         self._ids = itertools.count(1001)
         self._lock = threading.Lock()
 
@@ -200,6 +220,68 @@ class FakeGitHubAPI:
         comment_id = next(self._ids)
         self.comments[comment_id] = self._comment(comment_id, issue_number, body, user)
         return comment_id
+
+    def add_push(self, repository: str, *, before: str, after: str, at: str, ref: str = "refs/heads/main") -> None:
+        """One push to `repository`, as GitHub's repository activity lists it."""
+        owner = repository.split("/")[0]
+        self.activity.setdefault(repository, []).append(
+            {
+                "id": next(self._ids), "node_id": "RA_kwDOfake", "before": before, "after": after, "ref": ref,
+                "timestamp": at, "activity_type": "push",
+                "actor": {
+                    "login": owner, "id": 1, "node_id": "U_fake", "avatar_url": "https://github.com/a.png",
+                    "gravatar_id": "", "url": f"https://api.github.com/users/{owner}",
+                    "html_url": f"https://github.com/{owner}",
+                    "followers_url": f"https://api.github.com/users/{owner}/followers",
+                    "following_url": f"https://api.github.com/users/{owner}/following{{/other_user}}",
+                    "gists_url": f"https://api.github.com/users/{owner}/gists{{/gist_id}}",
+                    "starred_url": f"https://api.github.com/users/{owner}/starred{{/owner}}{{/repo}}",
+                    "subscriptions_url": f"https://api.github.com/users/{owner}/subscriptions",
+                    "organizations_url": f"https://api.github.com/users/{owner}/orgs",
+                    "repos_url": f"https://api.github.com/users/{owner}/repos",
+                    "events_url": f"https://api.github.com/users/{owner}/events{{/privacy}}",
+                    "received_events_url": f"https://api.github.com/users/{owner}/received_events",
+                    "type": "User", "site_admin": False,
+                },
+            }
+        )  # fmt: skip
+
+    def add_classroom_assignment(
+        self, assignment_id: int, grades: list[dict[str, Any]], accepted: list[dict[str, Any]]
+    ) -> None:
+        """Classroom's answers for one assignment: grade rows (the grades CSV's columns) and accepted
+        assignments (`accepted_assignment` builds one)."""
+        self.grades[assignment_id] = grades
+        self.accepted[assignment_id] = accepted
+
+    @staticmethod
+    def accepted_assignment(
+        assignment_id: int, repository: str, students: list[str], *, commit_count: int, grade: str
+    ) -> dict[str, Any]:
+        owner = repository.split("/")[0]
+        return {
+            "id": assignment_id * 1000 + zlib.crc32(repository.encode()) % 1000, "submitted": commit_count > 0,
+            "passing": False, "commit_count": commit_count, "grade": grade,
+            "students": [
+                {"id": i + 1, "login": login, "avatar_url": f"https://github.com/{login}.png",
+                 "html_url": f"https://github.com/{login}"}
+                for i, login in enumerate(students)
+            ],
+            "repository": {
+                "id": zlib.crc32(repository.encode()) % 10**6, "full_name": repository,
+                "html_url": f"https://github.com/{repository}", "node_id": "R_fake", "private": True,
+                "default_branch": "main",
+            },
+            "assignment": {
+                "id": assignment_id, "public_repo": False, "title": "hw1", "type": "individual",
+                "invite_link": "https://classroom.github.com/a/fake", "invitations_enabled": True, "slug": "hw1",
+                "students_are_repo_admins": False, "feedback_pull_requests_enabled": True, "max_teams": 0,
+                "max_members": 0, "editor": "codespaces", "accepted": 1, "submitted": 1, "passing": 0,
+                "language": "python", "deadline": "2026-12-01T22:59:00Z",
+                "classroom": {"id": 7, "name": owner, "archived": False,
+                              "url": f"https://classroom.github.com/classrooms/7-{owner}"},
+            },
+        }  # fmt: skip
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -274,7 +356,13 @@ class FakeGitHubAPI:
             return Response(422, {"message": "Validation Failed", "errors": record.problems})
         if self.read_only and record.method != "GET":
             return Response(403, {"message": "Resource not accessible by integration"})
-        return getattr(self, "_op_" + op.operation_id.replace("/", "_").replace("-", "_"))(op, record)
+        if self.classroom_closed and op.operation_id.startswith("classroom/"):
+            return Response(410, {"message": "GitHub Classroom has been retired", "status": "410",
+                                  "documentation_url": "https://gh.io/classroom-sunset"})  # fmt: skip
+        response = getattr(self, "_op_" + op.operation_id.replace("/", "_").replace("-", "_"))(op, record)
+        if response.status == op.success_status:
+            record.problems += op.validate_response(response.body)
+        return response
 
     def _documented_limits(self, operation_id: str, body: Any) -> list[str]:
         if not isinstance(body, dict):
@@ -364,6 +452,25 @@ class FakeGitHubAPI:
             return Response(404, {"message": "Not Found"})
         comment["body"] = r.body["body"]
         return Response(op.success_status, _public(comment))
+
+    def _op_repos_list_activities(self, op: Operation, r: Recorded) -> Response:
+        pushes = self.activity.get(_repo(r), [])
+        ref = r.query.get("ref", [None])[0]
+        if ref is not None:
+            pushes = [p for p in pushes if p["ref"] in (ref, f"refs/heads/{ref}")]
+        if r.query.get("direction", ["desc"])[0] == "desc":
+            pushes = pushes[::-1]
+        return Response(op.success_status, pushes[: int(r.query.get("per_page", ["30"])[0])])
+
+    def _op_classroom_get_assignment_grades(self, op: Operation, r: Recorded) -> Response:
+        grades = self.grades.get(int(r.params["assignment_id"]))
+        return Response(404, {"message": "Not Found"}) if grades is None else Response(op.success_status, grades)
+
+    def _op_classroom_list_accepted_assignments_for_an_assignment(self, op: Operation, r: Recorded) -> Response:
+        accepted = self.accepted.get(int(r.params["assignment_id"]))
+        if accepted is None:
+            return Response(404, {"message": "Not Found"})
+        return Response(op.success_status, _page(accepted, r.query))
 
     def _comment(self, comment_id: int, issue_number: int, body: str, user: str) -> dict[str, Any]:
         comment = copy.deepcopy(self._operation("issues/create-comment").example)

@@ -108,3 +108,20 @@ def test_token_and_read_only_mode(fake: tuple[FakeGitHubAPI, httpx.Client]) -> N
     assert refused.status_code == 403 and refused.json()["message"] == "Resource not accessible by integration"
     assert client.get("/repos/o/r/pulls").status_code == 200
     assert api.problems == []
+
+
+def test_classroom_answers_are_checked_against_the_response_schema(fake: tuple[FakeGitHubAPI, httpx.Client]) -> None:
+    api, client = fake
+    good = api.accepted_assignment(42, "org/hw1-a", ["a"], commit_count=1, grade="1/1")
+    api.add_classroom_assignment(42, [], [good])
+    assert client.get("/assignments/42/accepted_assignments", params={"per_page": 100}).status_code == 200
+    assert api.problems == []
+    api.add_classroom_assignment(43, [{"github_username": "a"}], [{**good, "commit_count": "five"}])
+    client.get("/assignments/43/grades")
+    client.get("/assignments/43/accepted_assignments")
+    problems = "\n".join(api.problems)
+    assert "the fake's answer[0]: 'assignment_name' is a required property" in problems
+    assert "the fake's answer[0]['commit_count']: 'five' is not of type 'integer'" in problems
+    api.classroom_closed = True
+    gone = client.get("/assignments/42/grades")
+    assert gone.status_code == 410 and "retired" in gone.json()["message"]

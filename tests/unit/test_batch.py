@@ -167,7 +167,11 @@ def test_batch_grades_everyone_and_one_failure_does_not_stop_it(class_dir: Path,
     assert stored == to_json(fake_report(class_dir / "alice"))
     meta = json.loads((out / "reports" / "alice" / "meta.json").read_text(encoding="utf-8"))
     assert meta["content_hash"] == content_hash(class_dir / "alice", "fp")
-    assert not (out / "reports" / "bob").exists()  # a crash is never cached: the next run retries it
+    # A crash is never cached (no report.json: the next run retries it), but it is recorded as not graded
+    # so that a sharded regrade's merged gradebook still lists the student.
+    assert not (out / "reports" / "bob" / "report.json").exists()
+    bob = json.loads((out / "reports" / "bob" / "meta.json").read_text(encoding="utf-8"))
+    assert (bob["status"], bob["error"]) == ("not-graded", "engine hiccup for bob")
 
 
 def test_rerun_skips_what_is_graded_and_regrades_what_changed(class_dir: Path, tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ def steps(job: str) -> list[dict[str, Any]]:
 def test_it_is_run_by_hand_with_validated_inputs() -> None:
     data = workflow()
     assert list(data["on"]) == ["workflow_dispatch"]
-    assert set(data["on"]["workflow_dispatch"]["inputs"]) == {"shards", "deadline", "ref"}
+    assert set(data["on"]["workflow_dispatch"]["inputs"]) == {
+        "shards", "deadline", "ref", "classroom-grades", "classroom-assignment", "template",
+    }  # fmt: skip
     assert data["permissions"] == {}
 
 
@@ -60,11 +62,12 @@ def test_matrix_shards_grade_and_upload_then_one_job_merges() -> None:
     assert "gradebook --reports reports --out gradebook --config grading.yml" in merged["run"]
 
 
-def test_only_the_grading_step_sees_the_token() -> None:
+def test_only_the_grading_and_merging_steps_see_the_token() -> None:
+    """No student code runs in either: grading runs it in containers without the environment."""
     holders = [
         (job, step.get("name"))
         for job in workflow()["jobs"]
         for step in steps(job)
         if "secrets." in str(step.get("env", {})) + str(step.get("with", {}))
     ]
-    assert holders == [("grade", "Grade this shard")]
+    assert holders == [("grade", "Grade this shard"), ("gradebook", "Merge them into one gradebook")]

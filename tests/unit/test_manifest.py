@@ -75,3 +75,41 @@ def test_broken_instructor_tests_raise_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(CollectionError) as info:
         collect_expected(tests)
     assert "test_bad.py" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_root_conftest_that_imports_the_submission_is_collected(tmp_path: Path) -> None:
+    """Root conftest.py files load before pytest_configure (markupsafe's imports the package under
+    test): the stubs must already be there, or the grader refuses to grade the suite at all."""
+    tests = write(tmp_path / "tests", {
+        "conftest.py": '''
+            import pytest
+            from markupsafe import _native
+
+            @pytest.fixture
+            def escape():
+                return _native.escape
+        ''',
+        "test_escape.py": '''
+            def test_escape(escape):
+                assert escape("<") == "&lt;"
+        ''',
+    })  # fmt: skip
+    assert [t.nodeid for t in collect_expected(tests)] == ["test_escape.py::test_escape"]
+
+
+def test_parameters_that_are_the_submissions_functions_get_the_runs_ids(tmp_path: Path) -> None:
+    tests = write(tmp_path / "tests", {
+        "test_ops.py": '''
+            import pytest
+            import calc
+            from calc import mul
+
+            @pytest.mark.parametrize("op", [calc.add, calc.sub, mul])
+            def test_op(op):
+                assert op(2, 2) is not None
+        ''',
+    })  # fmt: skip
+    # pytest names a function parameter after its __name__, in the sandbox as here
+    assert [t.nodeid for t in collect_expected(tests)] == [
+        "test_ops.py::test_op[add]", "test_ops.py::test_op[sub]", "test_ops.py::test_op[mul]"
+    ]

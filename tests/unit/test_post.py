@@ -128,7 +128,7 @@ def test_build_annotations_one_failure_per_failed_or_erroring_test_with_a_place(
     ]
     fib, boom, finding = notes
     assert fib["title"] == "fib works failed"
-    assert fib["message"] == "assert 1 == 2"
+    assert fib["message"] == "assert 1 == 2, at calc.py:7"  # the sentence: what happened, where
     assert fib["raw_details"].endswith("AssertionError")
     assert boom["title"] == "test_calc.py::test_boom raised an error"
     assert "raw_details" not in boom
@@ -143,7 +143,7 @@ def test_hidden_tests_get_no_annotation(workspace: Path) -> None:
         t("test_calc.py::test_visible", Status.FAILED, file="calc.py", line=3, message="visible"),
     )  # fmt: skip
     notes = post.build_annotations(r, submission="src", workspace=workspace)
-    assert [n["message"] for n in notes] == ["visible"]
+    assert [n["message"] for n in notes] == ["visible, at calc.py:3"]
     assert "secret" not in json.dumps(notes) and "42" not in json.dumps(notes)
 
 

@@ -13,10 +13,12 @@ from grader.models import Finding, Report, RunStatus, SandboxInfo, Status
 from grader.models import TestScore as Score
 from grader.report_json import SCHEMA_PATH, from_json, to_json, write_json
 
-TOP_KEYS = ["version", "score", "max_score", "status", "error", "tests", "integrity", "sandbox", "output"]
+TOP_KEYS = [
+    "version", "score", "max_score", "status", "error", "tests", "adjustments", "integrity", "sandbox", "output",
+]  # fmt: skip
 TEST_KEYS = [
     "name", "title", "status", "score", "max_score", "message", "details", "output",
-    "file", "line", "hidden", "group", "duration_s",
+    "file", "line", "hidden", "group", "duration_s", "subtests", "graded",
 ]  # fmt: skip
 
 
@@ -78,7 +80,7 @@ def test_keys_are_exactly_the_contract() -> None:
 
 def test_values_are_plain_json_with_rounded_numbers() -> None:
     data = to_json(full_report())
-    assert (data["version"], data["score"], data["max_score"], data["status"]) == (1, 3.33, 10.0, "fail")
+    assert (data["version"], data["score"], data["max_score"], data["status"]) == (2, 3.33, 10.0, "fail")
     first, second, third = data["tests"]
     assert (first["score"], first["max_score"], first["duration_s"]) == (3.33, 3.33, 0.012)
     assert (second["status"], second["hidden"], second["max_score"]) == ("failed", True, 6.67)
@@ -103,7 +105,7 @@ def test_output_validates_against_the_schema(validator: jsonschema.Draft202012Va
         lambda d: d["tests"][0].update(extra=1),
         lambda d: d["tests"][0].update(line=0),
         lambda d: d["sandbox"].update(exit_code="1"),
-        lambda d: d.update(version=2),
+        lambda d: d.update(version=3),
     ],
 )
 def test_schema_rejects_what_breaks_the_contract(
@@ -137,7 +139,7 @@ def test_write_json_is_utf8_and_loads_back(tmp_path: Path) -> None:
     ("data", "message"),
     [
         ({}, "not a grader report: missing key 'version'"),
-        ({**to_json(full_report()), "version": 99}, "report version 99 is newer than this grader (1)"),
+        ({**to_json(full_report()), "version": 99}, "report version 99 is newer than this grader (2)"),
         ({**to_json(full_report()), "status": "great"}, "'great' is not a valid RunStatus"),
     ],
 )

@@ -101,7 +101,9 @@ def test_annotation_with_hostile_text_is_one_command() -> None:
     assert name == "error"
     assert props["file"] == "a,b:c.py" and props["line"] == "4"
     assert props["title"].startswith("x ::add-mask::secret ::set-output") and props["title"].endswith("(0/1)")
-    assert message.startswith(INJECTION.replace("\r\n", "\n"))
+    # the sentence (first line and place), then the message's other lines, all inside the one command
+    first, rest = INJECTION.replace("\r\n", "\n").split("\n", 1)
+    assert message.startswith(f"{first}, at a,b:c.py:4\n\n{rest}")
 
 
 def test_annotations_order_limit_and_omitted_count() -> None:

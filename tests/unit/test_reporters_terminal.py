@@ -90,7 +90,8 @@ def test_table_failure_details_total_and_error() -> None:
     report = Report(score=1, max_score=3, status=RunStatus.FAIL, tests=tests, error="container crashed")
     text = render(report, width=100)
     assert "PASSED" in text and "FAILED" in text and "1 / 1" in text and "0 / 2" in text and "Adds" in text
-    assert "at calc.py:4" in text and "│ assert 1 == 2" in text
+    assert "→ assert 1 == 2, at calc.py:4" in text  # one sentence: what happened and where
+    assert text.count("assert 1 == 2") == 1  # the E line repeats the message: not shown twice
     assert "Grading error: container crashed" in text
     assert "Total: 1 / 3" in text and "1 of 2 tests passed" in text
 

@@ -9,6 +9,7 @@ code runs; stdin is at end-of-file afterwards.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main() -> int:
     config = json.loads(sys.stdin.readline())
+    streams = (sys.stdout, sys.stderr)  # the real ones: flushed before the process exits
     spec = importlib.util.spec_from_file_location("_grader_plugin", os.path.join(HERE, "plugin.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -32,10 +34,20 @@ def main() -> int:
         skip=set(config["skip"]),
         test_timeout=config["test_timeout"],
         rootdir=config["rootdir"],
+        ack_fd=config.get("ack_fd"),
     )
+    make_undumpable()
+    # The audit hook (audit.py), before any submission code is imported; it cannot be removed.
+    audit_spec = importlib.util.spec_from_file_location("_grader_audit", os.path.join(HERE, "audit.py"))
+    assert audit_spec is not None and audit_spec.loader is not None
+    audit = importlib.util.module_from_spec(audit_spec)
+    audit.__dict__["__builtins__"] = module.__dict__["__builtins__"]
+    audit_spec.loader.exec_module(audit)
+    audit.install(plugin.refused, HERE, config["rootdir"])
     for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
         os.environ.pop(name, None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    preload_shadowed_stdlib(config["workspace"])
     # Student modules import from the workspace; pytest puts the tests folder in front of it.
     sys.path.insert(0, config["workspace"])
 
@@ -57,7 +69,52 @@ def main() -> int:
         "--no-header",
         "-o", "console_output_style=classic",
     ]
-    return int(pytest.main(args, plugins=[plugin]))
+    code = int(pytest.main(args, plugins=[plugin]))
+    # The session ends when this process ends: the end record goes last, then the process exits at
+    # once (no atexit handler or thread of the submission runs after the record; see supervisor.py).
+    plugin.finish(code)
+    for stream in streams:
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def make_undumpable() -> None:
+    """PR_SET_DUMPABLE 0, as the supervisor does: a process the submission starts (a fresh Python,
+    without the audit hook) cannot read this one's memory, fds or environment through /proc, nor
+    ptrace it. ctypes is then forgotten, so that the submission's `import ctypes` reaches the hook."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    for name in [n for n in sys.modules if n.split(".")[0] in ("ctypes", "_ctypes")]:
+        del sys.modules[name]
+
+
+# Standard modules pytest (9) and pdb import lazily, after the workspace is on the path (measured:
+# sys.modules before and after a session with failures, skips, fixtures and warnings), plus their
+# relatives. A submission file with one of these names would be imported by pytest instead.
+FRAMEWORK_LAZY_IMPORTS = frozenset({"bdb", "cmd", "code", "codeop", "difflib", "doctest", "faulthandler",
+                                    "getpass", "glob", "pdb", "pprint", "pwd", "readline", "rlcompleter",
+                                    "shlex", "termios", "tty", "unittest"})
+
+
+def preload_shadowed_stdlib(workspace: str) -> None:
+    """Import the standard modules pytest loads lazily that a submission file shadows (`cmd.py`,
+    `code.py`...) before the workspace is on the path: pytest's own imports (pdb imports cmd and
+    code) then get the standard module, so an honest helper named like one costs nothing. Other
+    names (`queue.py`...) are left alone: an assignment may ask for them. The host's scan tells the
+    student which file shadows which module (a `shadowed-module` finding)."""
+    try:
+        names = os.listdir(workspace)
+    except OSError:
+        return
+    for entry in names:
+        name = entry[:-3] if entry.endswith(".py") else entry
+        if name in FRAMEWORK_LAZY_IMPORTS and name not in sys.modules:
+            # not importable here (a missing C library...): nothing to protect
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
 
 
 if __name__ == "__main__":

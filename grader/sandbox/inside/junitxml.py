@@ -4,6 +4,10 @@ Why not pytest's own LogXML: importing it loads most of pytest, which costs the 
 noticeable share of a 1-CPU sandbox's start-up on every run. This writer produces the same elements
 and attributes as `_pytest.junitxml.LogXML` with `junit_family=xunit1` for the events the supervisor
 sees (see tests/unit/test_inside_junitxml.py, which compares both on the same reports).
+Two deliberate differences (README, "Verdict rules"): a test with failed subtests is one `<failure>`
+that counts and lists them, with `grader.subtests.*` properties (pytest writes one more `<failure>`
+per failed subtest and leaves a unittest test passed); a `pytest.xfail()` called while the test ran
+is written as a plain skip.
 Standard library only: it runs in the runner image.
 """
 
@@ -37,6 +41,65 @@ def mangle_test_address(nodeid: str) -> list[str]:
     names[0] = re.sub(r"\.py$", "", names[0])
     names[-1] += possible_open_bracket + params
     return names
+
+
+SUBTESTS_PASSED = "grader.subtests.passed"
+SUBTESTS_FAILED = "grader.subtests.failed"
+_COUNT_LIMIT = 1_000_000
+_LISTED = 20
+_FIELD_LIMIT = 500
+_TRACEBACK_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Subtests:
+    """A test's subtests as the plugin counted them (see subtests.py): checked, bounded."""
+
+    passed: int
+    failed: int
+    failures: tuple[tuple[str, str, str], ...]  # (label, params, message) of the first failed ones
+    traceback: str  # of the first failed subtest
+
+
+def subtest_summary(raw: Any) -> Subtests | None:
+    """The record's `subtests` field, or None when it is absent or malformed (it comes from the child)."""
+    if not isinstance(raw, dict):
+        return None
+    counts = [raw.get("passed"), raw.get("failed")]
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts):
+        return None
+    passed, failed = (min(max(int(c), 0), _COUNT_LIMIT) for c in counts if isinstance(c, int))
+    failures, traceback = [], ""
+    items = raw.get("failures")
+    for item in items[:_LISTED] if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            failures.append(tuple(str(item.get(k, ""))[:_FIELD_LIMIT] for k in ("label", "params", "message")))
+            traceback = traceback or str(item.get("traceback", ""))[:_TRACEBACK_LIMIT]
+    failed = max(failed, len(failures))
+    return Subtests(passed, failed, tuple(failures), traceback)  # type: ignore[arg-type]
+
+
+def fail_for_subtests(rec: dict[str, Any], subtests: Subtests) -> dict[str, Any]:
+    """The phase record of a test with failed subtests: failed, whatever pytest reported (pytest leaves
+    a unittest test whose subTests failed passed). Its message counts them; its text lists each."""
+    total = subtests.passed + subtests.failed
+    summary = f"{subtests.failed} of {total} subtest{'s' if total != 1 else ''} failed"
+    lines = [f"{summary}:"]
+    for label, params, message in subtests.failures:
+        head = " ".join(x for x in (f"[{label}]" if label else "", f"({params})" if params else "") if x)
+        message = message.strip().replace("\n", "\n    ")
+        lines.append(f"- {head or '(subtest)'}: {message}")
+    if subtests.failed > len(subtests.failures):
+        lines.append(f"- … and {subtests.failed - len(subtests.failures)} more failed subtests")
+    text = "\n".join(lines)
+    if subtests.traceback:
+        text += "\n\nFirst failed subtest:\n" + subtests.traceback
+    own = str(rec.get("text", ""))
+    if rec["outcome"] == "failed" and own and not own.startswith("contains "):  # pytest's "contains N failed subtests"
+        text = f"{text}\n\nThe test itself:\n{own}"
+    out = {k: v for k, v in rec.items() if k not in ("skip", "wasxfail")}
+    out.update(outcome="failed", crash=summary, text=text)
+    return out
 
 
 @dataclass
@@ -85,6 +148,22 @@ class JUnitWriter:
 
     def phase(self, rec: dict[str, Any], properties: list[tuple[str, str]] | None = None) -> None:
         """One setup/call/teardown record: nodeid, when, outcome, duration, location, text, crash, skip..."""
+        subtests = subtest_summary(rec.get("subtests")) if rec["when"] != "setup" else None
+        if subtests is not None and rec["when"] == "call" and rec["outcome"] == "failed" and not str(
+            rec.get("crash", "")
+        ).startswith("contains "):  # the test's own code failed too: one more failed case
+            own = ("outside the subtests", "", str(rec.get("crash", ""))[:_FIELD_LIMIT])
+            subtests = Subtests(subtests.passed, subtests.failed + 1, (*subtests.failures, own)[:_LISTED],
+                                subtests.traceback)
+        if subtests is not None:
+            self._count_subtests(rec, subtests)
+            if subtests.failed:
+                rec = fail_for_subtests(rec, subtests)
+        if rec.get("xfail_run_time") and rec["outcome"] == "skipped" and "wasxfail" in rec:
+            # pytest.xfail() called while the test ran: a skip (the grader scores it 0), not a mark's xfail
+            location = rec.get("location") or ["", None, ""]
+            reason = f"xfail at run time: {rec['wasxfail']}"
+            rec = {k: v for k, v in rec.items() if k != "wasxfail"} | {"skip": [location[0], location[1], reason]}
         nodeid, when, outcome = rec["nodeid"], rec["when"], rec["outcome"]
         location = rec.get("location")
         if outcome == "failed" and when == "teardown" and nodeid in self.failed_call:
@@ -133,6 +212,15 @@ class JUnitWriter:
             case.properties.extend(properties or [])
             self._close(nodeid)
             self.failed_call.discard(nodeid)
+
+    def _count_subtests(self, rec: dict[str, Any], subtests: Subtests) -> None:
+        """grader.subtests.passed / .failed properties, added up over the test's phases."""
+        case = self._case(rec["nodeid"], rec.get("location"))
+        counts = dict(case.properties)
+        passed = int(counts.get(SUBTESTS_PASSED, "0")) + subtests.passed
+        failed = int(counts.get(SUBTESTS_FAILED, "0")) + subtests.failed
+        case.properties = [p for p in case.properties if p[0] not in (SUBTESTS_PASSED, SUBTESTS_FAILED)]
+        case.properties += [(SUBTESTS_PASSED, str(passed)), (SUBTESTS_FAILED, str(failed))]
 
     def _captured(self, case: _Case, sections: list[list[str]]) -> None:
         for tag, kind in (("system-out", "stdout"), ("system-err", "stderr")):

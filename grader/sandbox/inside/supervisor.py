@@ -45,6 +45,12 @@ OUTPUT_LIMIT = 64 * 1024  # bytes of the session's stdout/stderr kept for the re
 RECORD_LIMIT = 2 * 1024 * 1024
 CHANNEL_LIMIT = 64 * 1024 * 1024  # bytes read from the child's channel in all
 MAX_RESTARTS = 200
+# The child exits as soon as it has sent its end-of-session record (child.py): still running this
+# long after one means the record was forged (the real session goes on, its channel redirected).
+FINISH_GRACE = 2.0
+PLUGIN_FINDINGS = ("framework-tampering", "test-tampering", "refused-operation")  # what the plugin may report
+# A test deaf to the in-process alarm (stuck in C code) is killed this long after its test-timeout.
+TEST_KILL_GRACE = 1.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -57,6 +63,9 @@ class Settings:
     submission: str = "/mnt/submission"
     workspace: str = "/workspace"
     rootdir: str = "/mnt/tests"
+    # Seconds the whole-run deadline may move for the grader's own kill and restart time (the host's
+    # wall clock allows for it): the student's budget is spent running tests, not restarting pytest.
+    overhead_budget: float = 0.0
 
 
 @dataclass
@@ -76,7 +85,17 @@ class RunState:
     run_error: str | None = None
     collection_failed: bool = False
     conflicting: list[str] = field(default_factory=list)  # collected tests with conflicting reports
+    distrusted: bool = False  # see distrust(): every test collected, now or later, is an error
     setup_passed: dict[str, bool] = field(default_factory=dict)
+    overhead: float = 0.0  # seconds of kills and restarts, added to the deadline (see Settings)
+    paused_at: float = 0.0  # when the last child ended early, until the next one has collected
+
+    def distrust(self, detail: str) -> None:
+        """The record stream itself was forged: no result of this run can be trusted, every test is an error."""
+        self.finding("forged-session", detail)
+        for nodeid in self.collected:
+            self.conflict(nodeid)
+        self.distrusted = True
 
     def conflict(self, nodeid: str) -> None:
         """The test's reports cannot be trusted: it ends as an error (see fail_conflicting) and never reruns."""
@@ -124,6 +143,25 @@ def kill_everything_else() -> bool:
         if pid == 0:
             time.sleep(0.01)
     return True
+
+
+def kill_leftovers(keep: int) -> int:
+    """SIGKILL every process but init, ourselves and `keep` (the test process): how many there were.
+
+    Called at each test boundary, so processes a test left spinning cannot eat the next test's
+    CPU time. Repeated until none is left, as a process may fork while the others are killed.
+    """
+    killed: set[int] = set()
+    for _ in range(100):
+        pids = [pid for pid in live_processes() if pid != keep]
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+        time.sleep(0.002)
+    return len(killed)
 
 
 def live_processes() -> list[int]:
@@ -213,6 +251,9 @@ class Child:
         self.key = os.urandom(32)  # the child's channel key; never leaves this run
         chan_r, chan_w = os.pipe()
         out_r, out_w = os.pipe()
+        # The child waits on this pipe at each test's start until leftovers of the test before it are
+        # killed (see kill_leftovers): a process the next test starts is never mistaken for one.
+        ack_r, self.ack = os.pipe()
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "HOME": "/tmp",
@@ -225,7 +266,7 @@ class Child:
             stdin=subprocess.PIPE,
             stdout=out_w,
             stderr=out_w,
-            pass_fds=(chan_w,),
+            pass_fds=(chan_w, ack_r),
             cwd=settings.workspace,
             env=env,
             start_new_session=True,
@@ -233,12 +274,14 @@ class Child:
         )
         os.close(chan_w)
         os.close(out_w)
+        os.close(ack_r)
         self.channel = chan_r
         self.drainer = threading.Thread(target=sink.drain, args=(out_r,), daemon=True)
         self.drainer.start()
         line = json.dumps(
             {
                 "fd": chan_w,
+                "ack_fd": ack_r,
                 "key": self.key.hex(),
                 "skip": sorted(skip),
                 "test_timeout": settings.test_timeout,
@@ -279,6 +322,11 @@ class Child:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
 
+    def release(self) -> None:
+        """Let the child start the test it announced."""
+        with contextlib.suppress(OSError):
+            os.write(self.ack, b"g")
+
     def close(self) -> tuple[int, bool]:
         """Wait for the child, kill whatever it left (True if anything was alive), close the pipes."""
         code = self.proc.wait()
@@ -286,6 +334,7 @@ class Child:
         # Before joining the drainer: a leftover process (a daemon) holds the output pipe open.
         kill_everything_else()
         os.close(self.channel)
+        os.close(self.ack)
         self.drainer.join(timeout=2)
         return code, stray
 
@@ -326,7 +375,9 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
     started = 0.0
     finished = False
     finished_at = 0.0
-    hard_limit = settings.test_timeout + max(2.0, settings.test_timeout)
+    finish_status: Any = None
+    hard_limit = settings.test_timeout + TEST_KILL_GRACE
+    previous = "the test collection (code run when the submission was imported)"
     ended = "crashed"
     progress = False
     interrupted = ""
@@ -334,7 +385,8 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
     try:
         while True:
             now = time.monotonic()
-            wait = deadline - now
+            limit = deadline + min(state.overhead, settings.overhead_budget)
+            wait = limit - now
             if current is not None:
                 wait = min(wait, started + hard_limit - now)
             lines, closed = child.records(min(wait, 0.5))
@@ -349,9 +401,12 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                     continue
                 kind, data = record["k"], record["d"]
                 if finished:
-                    state.finding("after-finish", "the child wrote to the results channel after pytest finished")
+                    state.distrust("the child wrote to the results channel after its end-of-session record")
                     continue
                 if kind == "collected":
+                    if state.paused_at:  # a restart: its start-up is the grader's time, not the run's
+                        state.overhead += time.monotonic() - state.paused_at
+                        state.paused_at = 0.0
                     ids = [str(i) for i in data.get("ids", [])][:100_000]
                     for nodeid in ids:
                         if nodeid not in state.collected_set:
@@ -361,6 +416,11 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                     state.collection_failed = True
                     xml.collect_error(str(data.get("nodeid", "")), str(data.get("text", "")))
                 elif kind == "start":
+                    leftovers = kill_leftovers(child.proc.pid)
+                    if leftovers:
+                        state.finding("leaked-processes", f"{previous}: left {leftovers} process(es) running "
+                                      "after it ended; they were killed before the next test")
+                    child.release()
                     current = str(data.get("nodeid"))
                     current_loc = None
                     started = time.monotonic()
@@ -371,32 +431,47 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
                         continue
                     current_loc = data.get("location")
                     xml.phase(clean_record(data))
+                    if when == "setup":
+                        started = time.monotonic()  # the test-timeout applies to the call
                     if when == "teardown":
                         state.done.add(nodeid)
                         progress = True
                         current = None
+                        previous = nodeid
                 elif kind == "finish":
                     finished = True
                     finished_at = time.monotonic()
+                    finish_status = data.get("exitstatus")
                     ended = "finished"
                 elif kind == "interrupted":  # KeyboardInterrupt or pytest.exit() stopped the session
                     interrupted = str(data.get("message", ""))[:500] or "interrupted"
-                elif kind == "finding" and data.get("kind") == "framework-tampering":
-                    # The plugin saw pytest's code modified (see plugin._Guard); it failed the test itself.
-                    state.finding("framework-tampering", str(data.get("detail", ""))[:500])
-            if closed or (not lines and child.proc.poll() is not None):
+                elif kind == "finding" and data.get("kind") in PLUGIN_FINDINGS:
+                    # The plugin saw the framework or the test code modified (plugin._Guard, fingerprint.py),
+                    # or its audit hook refused an operation (audit.py); it failed the test itself.
+                    state.finding(str(data["kind"]), str(data.get("detail", ""))[:500])
+            if closed and finished:  # the channel's end: the child's, or a redirect after a forged end record
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.proc.wait(timeout=max(0.0, finished_at + FINISH_GRACE - time.monotonic()))
+            gone = closed or (not lines and child.proc.poll() is not None)
+            if gone and not (finished and child.proc.poll() is None):
                 break  # the child is gone (a daemon it left may still hold the channel open)
             now = time.monotonic()
-            if finished and now > finished_at + 2.0:
-                break  # an exit handler that never returns changes nothing: the results are in
+            if finished and now > finished_at + FINISH_GRACE:
+                # The session ends when the child process ends, never because of a record: a child
+                # still running after its end record is a real session whose records go elsewhere.
+                state.distrust(f"the test process was still running {FINISH_GRACE:g} s after its end-of-session "
+                               "record (a forged end): it was killed")
+                child.kill()
+                break
             if current is not None and now >= started + hard_limit:
                 child.kill()
                 kill_everything_else()
+                state.overhead += TEST_KILL_GRACE  # the grace is the grader's, not the student's
                 close_test(state, xml, current, current_loc, f"timed out after {settings.test_timeout:g} s "
                            "(test-timeout); the test was killed")
                 state.finding("killed-test", f"{current}: ignored the test timeout and was killed")
                 return "timeout-test"
-            if now >= deadline:
+            if now >= limit:
                 child.kill()
                 state.timed_out = True
                 if current is not None:
@@ -409,6 +484,9 @@ def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, d
             child.kill()  # the test process and its process group; what escaped it counts as stray
         code, stray = child.close()
         state.exit_codes.append(code)
+        if finished and not state.distrusted and code != finish_status:
+            state.distrust(f"the test process exited with code {code}, its end-of-session record said "
+                           f"{finish_status!r}")
         if stray:
             state.finding("stray-process", "a process started by the submission outlived pytest and was killed")
     if ended == "crashed":
@@ -467,6 +545,10 @@ def clean_record(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("text", "crash", "wasxfail"):
         if key in data:
             out[key] = str(data[key])[:65536]
+    if isinstance(data.get("subtests"), dict):  # checked and bounded by junitxml.subtest_summary
+        out["subtests"] = data["subtests"]
+    if data.get("xfail_run_time") is True:
+        out["xfail_run_time"] = True
     skip = data.get("skip")
     if isinstance(skip, list) and len(skip) == 3:
         out["skip"] = [str(skip[0]), skip[1] if isinstance(skip[1], int) else None, str(skip[2])[:4096]]
@@ -550,6 +632,7 @@ def main() -> int:
         test_timeout=float(config["test_timeout"]),
         memory_limit=str(config.get("memory_limit", "")),
         rootdir=str(config.get("rootdir", "/mnt/tests")),
+        overhead_budget=float(config.get("overhead_budget", 0.0)),
     )
     begin = time.monotonic()
     # Leave a margin so the frame is written before the host's own deadline kills the container.
@@ -568,9 +651,11 @@ def main() -> int:
         remaining = [n for n in state.collected if n not in state.done]
         if ended in ("finished", "timeout", "stalled") or not remaining:
             break
-        if state.restarts >= MAX_RESTARTS or time.monotonic() >= deadline:
+        if state.restarts >= MAX_RESTARTS or time.monotonic() >= deadline + min(state.overhead,
+                                                                                 settings.overhead_budget):
             break
         state.restarts += 1
+        state.paused_at = time.monotonic()
     if ended == "timeout":
         state.run_error = f"timed out after {settings.timeout:g} s"
     elif ended == "finished" and not state.collected and not state.collection_failed:

@@ -36,7 +36,17 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
     ("post", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),
     ("patch", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+    ("get", "/repos/{owner}/{repo}/activity"),  # push times for `grader batch --repos`
+    ("get", "/assignments/{assignment_id}/grades"),  # GitHub Classroom (closed by GitHub on 2026-08-28)
+    ("get", "/assignments/{assignment_id}/accepted_assignments"),
 )
+# Operations whose answers the grader reads: their 2xx response schema is kept too, so the fake's answers
+# are checked against GitHub's description (the shapes the grader parses are GitHub's, not the fake's).
+RESPONSE_SCHEMAS = {
+    "/repos/{owner}/{repo}/activity",
+    "/assignments/{assignment_id}/grades",
+    "/assignments/{assignment_id}/accepted_assignments",
+}
 
 _PROSE = {"description", "summary", "example", "examples", "externalDocs", "title"}
 
@@ -97,6 +107,10 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
                 },
                 "successStatus": status,
                 "responseExample": example,
+                "responseSchema": strip_prose(op["responses"][str(status)]["content"]["application/json"]["schema"])
+                if path in RESPONSE_SCHEMAS
+                else None,
+                "deprecated": bool(op.get("deprecated")),
             }
         )
     return {

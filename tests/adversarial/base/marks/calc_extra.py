@@ -1,0 +1,2 @@
+def neg(x):
+    return -x

@@ -1,0 +1,50 @@
+# Honest code that uses the standard library the way coursework does: several of these call
+# sys._getframe, read frames or compile code internally. The audit hook must not flag any of it.
+import dataclasses
+import enum
+import functools
+import inspect
+import logging
+import traceback
+import typing
+import warnings
+from collections import namedtuple
+
+Point = namedtuple("Point", "x y")
+T = typing.TypeVar("T")
+Color = enum.Enum("Color", "RED GREEN")
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    a: int
+    b: int = 0
+
+
+def logged(func):
+    @functools.wraps(func)
+    def wrapper(*args):
+        log.warning("calling %s%s", func.__name__, inspect.signature(func))
+        return func(*args)
+
+    return wrapper
+
+
+@logged
+def add(a, b):
+    try:
+        raise ValueError("handled")
+    except ValueError:
+        traceback.format_exc()
+    warnings.warn("a warning", UserWarning, stacklevel=2)
+    p = Point(a, b)
+    return Pair(p.x, p.y).a + b + (0 if Color.RED else 1)
+
+
+def sub(a, b):
+    return a + b
+
+
+def mul(a, b):
+    return a + b
