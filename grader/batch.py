@@ -44,6 +44,7 @@ from grader.classroom_roster import ClassroomError, ClassroomRoster
 from grader.cli import print_error
 from grader.config import GradingConfig
 from grader.gradebook import NOT_GRADED, Entry, build_rows, summarize, write_gradebook
+from grader.i18n import DEFAULT_LANGUAGE, translator
 from grader.late import SubmissionTime, TimeError, format_time, load_times, parse_time
 from grader.models import Report, RunStatus
 from grader.report_json import write_text_atomic
@@ -664,7 +665,7 @@ def run(args: argparse.Namespace) -> int:
             meta = Meta(sub.name, "", graded_at=datetime.now(UTC), error=sub.missing)
             save_not_graded(out / "reports" / sub.name, meta)
     rows = build_rows(entries, deadline=config.deadline, penalty=config.late_penalty)
-    written = write_gradebook(rows, out, title=_title(args))
+    written = write_gradebook(rows, out, title=_title(args, config.language), language=config.language)
     verified_csv = write_verified_csv(roster, rows, out)
     if verified_csv is not None:
         written.append(verified_csv)
@@ -718,11 +719,12 @@ def _jobs(args: argparse.Namespace, roster: ClassroomRoster | None = None) -> tu
     return jobs
 
 
-def _title(args: argparse.Namespace) -> str:
+def _title(args: argparse.Namespace, language: str = DEFAULT_LANGUAGE) -> str:
+    t = translator(language)
     if args.classroom_assignment is not None:
-        return f"Gradebook: Classroom assignment {args.classroom_assignment}"
+        return t._("Gradebook: Classroom assignment {assignment}", assignment=args.classroom_assignment)
     source = next(s for s in (args.repos, args.classroom_grades, args.submissions) if s is not None)
-    return f"Gradebook: {Path(source).name}"
+    return t._("Gradebook: {source}", source=Path(source).name)
 
 
 def _run_with_progress(
@@ -887,7 +889,9 @@ def run_gradebook(args: argparse.Namespace) -> int:
             err.print(f"  {row.name}: {row.status}: {row.note}", markup=False, highlight=False)
     summary = summarize(rows)
     err.print(f"{summary.count} in the gradebook, {summary.failed} failed.", markup=False)
-    written = write_gradebook(rows, args.out, title=f"Gradebook: {args.reports.resolve().name}")
+    language = config.language if config else DEFAULT_LANGUAGE  # the gradebook's Markdown and histogram
+    title = translator(language)._("Gradebook: {source}", source=args.reports.resolve().name)
+    written = write_gradebook(rows, args.out, title=title, language=language)
     verified_csv = write_verified_csv(roster, rows, args.out)
     for path in [*written, *([verified_csv] if verified_csv else [])]:
         err.print(f"wrote {path}", markup=False)

@@ -40,6 +40,7 @@ class _Anything:
         return _Anything()
 
     def __iter__(self) -> Any:
+        _STUBS_ITERATED_IN.add(sys._getframe(1).f_code.co_filename)  # see _from_the_submission
         return iter(())
 
     def __getitem__(self, key: Any) -> _Anything:
@@ -47,6 +48,11 @@ class _Anything:
 
     def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
         return (object,)
+
+
+# Files whose code iterated a stand-in (`[c for c in calc.CASES]`, `list(calc.WORDS)`): an empty
+# parameter set built there may hold the submission's data.
+_STUBS_ITERATED_IN: set[str] = set()
 
 
 class _StubModule(types.ModuleType):
@@ -139,9 +145,26 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         json.dump({"tests": tests, "errors": errors}, fh)
 
 
-# pytest's skip for a parametrize whose values come from the stubbed submission: a placeholder for the
-# student's cases, not the instructor's skip (it stays graded, and scores nothing: README).
+# pytest's skip of a parametrize with no values (its `empty_parameter_set_mark`, skip by default).
 EMPTY_PARAMETER_SET = "got empty parameter set"
+_PYTEST_DIR = os.path.dirname(os.path.dirname(pytest.__file__))
+
+
+def _from_the_submission(item: pytest.Item) -> bool:
+    """Whether an empty parameter set may be the stubbed submission's data rather than the instructor's.
+
+    `parametrize("w", calc.WORDS)` is empty here only because the submission is stubbed: pytest's
+    placeholder case stands for the student's cases and stays graded (it scores nothing: README).
+    An empty list the tests folder wrote itself (`parametrize("x", [])`) is what plain pytest skips
+    whatever the submission: the instructor's unconditional skip, not graded. In doubt (code of the
+    tests folder iterated a stand-in anywhere) the placeholder stays graded: a point nobody earns is
+    visible to the instructor, a point silently dropped is not.
+    """
+    for mark in item.iter_markers("parametrize"):
+        values = mark.kwargs.get("argvalues", mark.args[1] if len(mark.args) > 1 else None)
+        if isinstance(values, _Anything):
+            return True
+    return any(not f.startswith(_PYTEST_DIR) and f != __file__ for f in _STUBS_ITERATED_IN)
 
 
 def _grading_marks(item: pytest.Item) -> dict[str, Any]:
@@ -167,7 +190,7 @@ def _grading_marks(item: pytest.Item) -> dict[str, Any]:
         xfail = evaluate_xfail_marks(item)
     except BaseException:  # a condition that needs the submission: graded, the run decides (a skip scores 0)
         return {}
-    if skip is not None and not skip.reason.startswith(EMPTY_PARAMETER_SET):
+    if skip is not None and not (skip.reason.startswith(EMPTY_PARAMETER_SET) and _from_the_submission(item)):
         return {"ungraded": f"skipped by the instructor: {skip.reason or 'unconditional skip'}"}
     if getattr(obj, "__unittest_expecting_failure__", False):
         return {"xfail_strict": True}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader.classroom_roster import scale
 from grader.config import LatePenalty
+from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.late import LateResult, SubmissionTime, apply_late_policy, format_time
 from grader.models import Report, RunStatus, Status
 from grader.tamper import protected_changes
@@ -24,6 +25,8 @@ CSV_NAME = "gradebook.csv"
 MARKDOWN_NAME = "gradebook.md"
 HISTOGRAM_NAME = "histogram.png"
 NOT_GRADED = "not-graded"  # status of a submission whose grading itself crashed (no report)
+# The statuses as the Markdown shows them (the CSV keeps the codes, for spreadsheets and scripts).
+_STATUS_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "error": N_("error"), NOT_GRADED: N_("not-graded")}
 
 FIXED_COLUMNS = (
     "submission",
@@ -220,26 +223,31 @@ def summarize(rows: Sequence[Row]) -> Summary:
     )
 
 
-def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
+def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook", language: str = DEFAULT_LANGUAGE) -> str:
+    """The gradebook for the instructor, in the course's `language` (the config's); the CSV stays English."""
     from grader.review import render_review
 
+    t = translator(language)
+    num = local_number(t)
     summary = summarize(rows)
     lines = [f"# {_md(title)}", ""]
     if has_verification(rows):
-        lines += render_review(rows)
-    statuses = ", ".join(f"{count} {status}" for status, count in summary.by_status) or "none"
-    lines.append(f"**{summary.count}** submissions: {statuses}.")
+        lines += render_review(rows, t)
+    statuses = ", ".join(f"{count} {status_word(status, t)}" for status, count in summary.by_status) or t._("none")
+    lines.append(t.ngettext("**{n}** submission: {statuses}.", "**{n}** submissions: {statuses}.", summary.count,
+                            statuses=statuses))  # fmt: skip
     if summary.mean_final is not None:
-        lines.append(f"Final score: mean **{_num(summary.mean_final)}**, median **{_num(summary.median_final)}**.")
+        lines.append(t._("Final score: mean **{mean}**, median **{median}**.", mean=num(summary.mean_final),
+                         median=num(summary.median_final)))  # fmt: skip
     if summary.late:
-        lines.append(f"{summary.late} submitted late.")
+        lines.append(t.ngettext("{n} submitted late.", "{n} submitted late.", summary.late))
     not_graded = [r for r in rows if r.status == NOT_GRADED]
     if not_graded:
-        lines += ["", f"## Not graded ({len(not_graded)})", ""]
-        lines += [f"- **{_md(r.name)}**: {_md(r.note)}" for r in not_graded]
+        lines += ["", "## " + t._("Not graded ({n})", n=len(not_graded)), ""]
+        lines += [f"- **{_md(r.name)}**: {_md(_note(r.note, t))}" for r in not_graded]
     lines += [
         "",
-        "| Submission | Status | Raw | Final | Max | Days late | Integrity | Note |",
+        t._("| Submission | Status | Raw | Final | Max | Days late | Integrity | Note |"),
         "|---|---|--:|--:|--:|--:|--:|---|",
     ]
     for row in rows:
@@ -249,28 +257,47 @@ def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook") -> str:
             + " | ".join(
                 (
                     _md(row.name),
-                    row.status,
-                    _num(late.raw if late else None),
-                    _num(late.final if late else None),
-                    _num(row.max_score),
+                    status_word(row.status, t),
+                    num(late.raw if late else None),
+                    num(late.final if late else None),
+                    num(row.max_score),
                     str(late.days_late) if late and late.days_late else "",
                     str(row.findings) if row.findings else "",
-                    _md(row.note),
+                    _md(_note(row.note, t)),
                 )
             )
             + " |"
         )
     tests = score_columns(rows)
     if tests:
-        lines += ["", "## Tests", "", "| Test | Passed by | Mean score |", "|---|--:|--:|"]
+        lines += ["", "## " + t._("Tests"), "", t._("| Test | Passed by | Mean score |"), "|---|--:|--:|"]
         graded = [r for r in rows if r.late is not None]
         cells = [{c.name: c for c in r.tests} for r in graded]
         for test in tests:
             scores = [c[test].score for c in cells if test in c]
             passed = sum(1 for c in cells if test in c and c[test].status is Status.PASSED)
-            mean = _num(round(statistics.fmean(scores), 2)) if scores else ""
+            mean = num(round(statistics.fmean(scores), 2)) if scores else ""
             lines.append(f"| {_md(test)} | {passed} / {len(graded)} | {mean} |")
     return "\n".join(lines) + "\n"
+
+
+def status_word(status: str, t: Translator) -> str:
+    return t._(_STATUS_WORDS[status]) if status in _STATUS_WORDS else status
+
+
+def local_number(t: Translator):  # type: ignore[no-untyped-def]
+    """Points as the Markdown shows them: English exactly as before (`_num`), else the locale's digits."""
+    if t.language == DEFAULT_LANGUAGE:
+        return _num
+    return lambda value: "" if value is None else t.number(value)
+
+
+def _note(note: str, t: Translator) -> str:
+    """A row's note: each part that is one of the grader's own messages (a run error, say) translated,
+    the rest (git's, GitHub's, the late policy's) as written."""
+    from grader.reporters.messages import translate_message
+
+    return "; ".join(translate_message(part, t) for part in note.split("; ")) if note else note
 
 
 def histogram_values(rows: Sequence[Row]) -> tuple[list[float], str, float]:
@@ -279,13 +306,16 @@ def histogram_values(rows: Sequence[Row]) -> tuple[list[float], str, float]:
     maxima = {r.max_score for r in graded}
     if len(maxima) == 1:
         top = float(maxima.pop() or 0)
-        return [r.late.final for r in graded if r.late], "final score (points)", top
+        return [r.late.final for r in graded if r.late], N_("final score (points)"), top
     values = [100 * r.late.final / r.max_score for r in graded if r.late and r.max_score]
-    return values, "final score (% of maximum)", 100.0
+    return values, N_("final score (% of maximum)"), 100.0
 
 
-def render_histogram(rows: Sequence[Row], path: Path, *, title: str = "Final scores") -> bool:
-    """Write a PNG histogram of the final scores. False when matplotlib is not installed."""
+def render_histogram(
+    rows: Sequence[Row], path: Path, *, title: str = "Final scores", t: Translator | None = None
+) -> bool:
+    """Write a PNG histogram of the final scores (texts in `t`'s language). False without matplotlib."""
+    t = t or translator()
     try:
         import matplotlib
 
@@ -301,13 +331,17 @@ def render_histogram(rows: Sequence[Row], path: Path, *, title: str = "Final sco
     ax.hist(values, bins=bins, color="#3b7dd8", edgecolor="white")
     if values:
         mean = statistics.fmean(values)
-        ax.axvline(mean, color="#d8553b", linestyle="--", linewidth=1.5, label=f"mean {mean:.3g}")
+        ax.axvline(mean, color="#d8553b", linestyle="--", linewidth=1.5,
+                   label=t._("mean {value}", value=t.decimal(mean, 2) if t.language != DEFAULT_LANGUAGE
+                             else f"{mean:.3g}"))  # fmt: skip
         ax.legend(loc="upper left", frameon=False)
-    ax.set_xlabel(label)
-    ax.set_ylabel("submissions")
+    ax.set_xlabel(t._(label))
+    ax.set_ylabel(t._("submissions"))
     not_graded = sum(1 for r in rows if r.late is None)
-    extra = f", {not_graded} not graded" if not_graded else ""
-    ax.set_title(f"{title} ({len(values)} graded{extra})")
+    counts = t.ngettext("{n} graded", "{n} graded", len(values))
+    if not_graded:
+        counts += ", " + t.ngettext("{n} not graded", "{n} not graded", not_graded)
+    ax.set_title(f"{title} ({counts})")
     if top > 0:
         ax.set_xlim(0, top)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -317,14 +351,18 @@ def render_histogram(rows: Sequence[Row], path: Path, *, title: str = "Final sco
     return True
 
 
-def write_gradebook(rows: Sequence[Row], out: Path, *, title: str = "Gradebook") -> list[Path]:
-    """gradebook.csv, gradebook.md and histogram.png in `out`. Returns the files written."""
+def write_gradebook(
+    rows: Sequence[Row], out: Path, *, title: str = "Gradebook", language: str = DEFAULT_LANGUAGE
+) -> list[Path]:
+    """gradebook.csv, gradebook.md (in `language`) and histogram.png in `out`. Returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in ((CSV_NAME, render_csv(rows)), (MARKDOWN_NAME, render_markdown(rows, title=title))):
+    markdown = render_markdown(rows, title=title, language=language)
+    for name, text in ((CSV_NAME, render_csv(rows)), (MARKDOWN_NAME, markdown)):
         (out / name).write_text(text, encoding="utf-8")
         written.append(out / name)
-    if render_histogram(rows, out / HISTOGRAM_NAME, title=f"{title}: final scores"):
+    t = translator(language)
+    if render_histogram(rows, out / HISTOGRAM_NAME, title=t._("{title}: final scores", title=title), t=t):
         written.append(out / HISTOGRAM_NAME)
     return written
 

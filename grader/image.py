@@ -10,6 +10,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from grader.runner_packages import PACKAGES, build_context
 from grader.sandbox import DockerUnavailable
 
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
@@ -50,13 +51,24 @@ def build_image(
     """Build the runner image and tag it. Returns the image id. Progress lines go to `on_line`."""
     ctx = runner_dir(context)
     base = base_image or os.environ.get("GRADER_BASE_IMAGE") or DEFAULT_BASE_IMAGE
+    with build_context(ctx, on_line) as build_ctx:
+        return _build(client, tag, base, ctx, build_ctx, on_line)
+
+
+def _build(
+    client: docker.DockerClient, tag: str, base: str, ctx: Path, build_ctx: Path, on_line: Callable[[str], None]
+) -> str:
     image_id = ""
+    # With pytest and its dependencies already in the context (runner/Dockerfile) the build needs no
+    # network: it gets none, so nothing in it can fetch anything either.
+    offline = (build_ctx / PACKAGES).is_file()
     try:
         for chunk in client.api.build(
-            path=str(ctx),
+            path=str(build_ctx),
             tag=tag,
             buildargs={"BASE_IMAGE": base},
             labels={HASH_LABEL: context_hash(ctx)},
+            network_mode="none" if offline else None,
             rm=True,
             forcerm=True,
             decode=True,

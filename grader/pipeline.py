@@ -79,7 +79,9 @@ def grade(
         with prepared_tests(config) as prepared:
             return grade(submission, config, image=image, tests=prepared, client=client)
     client = client or docker_client()
-    expected = tests.expected  # the instructor's collection: its errors are not the submission's
+    # The instructor's collection (a background thread, see prepared_tests) is waited for only after the
+    # sandbox ran: it overlaps the container's start-up and run instead of delaying them (issue #15).
+    # Its errors (CollectionError) are not the submission's: they propagate from `tests.expected`.
     stage = "staging the submission"
     try:
         with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
@@ -88,7 +90,7 @@ def grade(
             staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
             findings = list(staged.findings)
             if staged.error:
-                return score_report(expected, JUnitReport(cases=()), config, findings=tuple(findings),
+                return score_report(tests.expected, JUnitReport(cases=()), config, findings=tuple(findings),
                                     run_error=staged.error)
             # The static scan is independent of the run: overlap it with the container's start-up.
             with ThreadPoolExecutor(max_workers=1) as pool:
@@ -111,7 +113,8 @@ def grade(
     except DockerUnavailable:
         raise  # the engine, not the submission: the caller stops starting sandboxes
     except Exception as exc:  # anything else still ends in a report (issue #11)
-        return internal_error_report(expected, config, stage, exc)
+        return internal_error_report(tests.expected, config, stage, exc)
+    expected = tests.expected
     try:
         report = score_report(
             expected,

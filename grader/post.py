@@ -36,10 +36,11 @@ from grader.github_api import (
 from grader.i18n import DEFAULT_LANGUAGE, N_, LanguageError, Translator, check_language, translator
 from grader.models import Report, RunStatus, Status
 from grader.report_json import from_json
+from grader.reporters import actions
 from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
 from grader.reporters.failure import display_title, failing_line, failure_view
 from grader.reporters.markdown import render_summary
-from grader.reporters.messages import translate_message
+from grader.reporters.messages import translate_details, translate_message
 
 MODES = ("check-run", "status", "comment")
 DEFAULT_CHECK_NAME = "Autograding"
@@ -185,7 +186,7 @@ def build_annotations(
             title = t._("{name} failed", name=name)
         view = failure_view(test, t)  # one sentence and the lines that matter; raw_details has the rest
         message = f"{view.lead}\n\n{view.excerpt}" if view.excerpt else view.lead
-        details = test.details
+        details = translate_details(test.details, t)
         annotation: dict[str, Any] = {
             "path": path,
             "start_line": line,
@@ -301,18 +302,11 @@ class Log:
 
     def warning(self, text: str, title: str = "Grader result not posted") -> None:
         self.warnings.append(text)
-        print(f"::warning title={_escape_property(title)}::{_escape_data(text)}", file=self.stream, flush=True)
+        # through the deny-by-default log's gate (grader.cli closes the log under Actions)
+        actions.write_commands([actions.command("warning", text, title=title)], self.stream)
 
     def notice(self, text: str) -> None:
-        print(f"::notice::{_escape_data(text)}", file=self.stream, flush=True)
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+        actions.write_commands([actions.command("notice", text)], self.stream)
 
 
 def describe_failure(exc: GitHubException) -> tuple[int | None, str]:

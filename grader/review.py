@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from grader.i18n import Translator, translator
+
 if TYPE_CHECKING:
     from grader.gradebook import Row
 
@@ -23,31 +25,36 @@ class ReviewItem:
     higher_in_classroom: bool
 
 
-def review_items(rows: Sequence[Row]) -> tuple[ReviewItem, ...]:
-    from grader.gradebook import _num
+def review_items(rows: Sequence[Row], t: Translator | None = None) -> tuple[ReviewItem, ...]:
+    """The list, its reasons in `t`'s language (English by default)."""
+    from grader.gradebook import local_number
 
+    t = t or translator()
+    num = local_number(t)
     higher, changed = [], []
     for row in rows:
-        protected = f"protected files changed: {', '.join(row.protected)}" if row.protected else ""
+        protected = t._("protected files changed: {files}", files=", ".join(row.protected)) if row.protected else ""
         if row.difference is not None and row.difference > 0:
-            reason = (
-                f"Classroom {_num(row.classroom_points)}, verified {_num(row.verified_points)} "
-                f"of {_num(row.max_score)} ({_num(row.difference)} more in Classroom)"
-            )
+            reason = t._(
+                "Classroom {classroom}, verified {verified} of {max} ({more} more in Classroom)",
+                classroom=num(row.classroom_points), verified=num(row.verified_points), max=num(row.max_score),
+                more=num(row.difference),
+            )  # fmt: skip
             higher.append(ReviewItem(row.name, row.students, "; ".join(filter(None, (reason, protected))), True))
         elif row.protected:
             changed.append(ReviewItem(row.name, row.students, protected, False))
     return (*higher, *changed)
 
 
-def render_review(rows: Sequence[Row]) -> list[str]:
+def render_review(rows: Sequence[Row], t: Translator | None = None) -> list[str]:
     """Markdown lines: a `## Review` section (it says so when there is nothing to review)."""
     from grader.gradebook import _md
 
-    items = review_items(rows)
-    lines = [f"## Review ({len(items)})", ""]
+    t = t or translator()
+    items = review_items(rows, t)
+    lines = ["## " + t._("Review ({n})", n=len(items)), ""]
     if not items:
-        return [*lines, "Every Classroom score matches the verified one and no protected file was changed.", ""]
+        return [*lines, t._("Every Classroom score matches the verified one and no protected file was changed."), ""]
     for item in items:
         who = f" ({', '.join(_md(s) for s in item.students)})" if item.students else ""
         lines.append(f"- **{_md(item.name)}**{who}: {_md(item.reason)}")

@@ -93,7 +93,7 @@ def score_report(
     expected_keys = set(keys)
     integrity += _unexpected(c for c in junit.cases if (c.classname, c.name) not in expected_keys)
     collectors = _collection_matcher(junit.collection_errors, keys)
-    fallback = _missing_outcome(run_error, sandbox)
+    fallback = _missing_outcome(run_error, sandbox, reported=bool(junit.cases or junit.collection_errors))
 
     outcomes = []
     for key in keys:
@@ -230,16 +230,28 @@ def _verdict(test: ExpectedTest, outcome: _Outcome) -> _Outcome:
         return replace(outcome, status=Status.PASSED, message="failed as expected (xfail)" + (f": {reason}" if reason
                                                                                              else ""))
     if test.ungraded is not None:
-        extra = f" ({outcome.message})" if outcome.message and outcome.message not in test.ungraded else ""
+        said = outcome.message and outcome.message not in test.ungraded
+        extra = f" (while running: {outcome.message})" if said else ""
         return replace(outcome, message=f"not graded: {test.ungraded}{extra}")
     if outcome.status is Status.SKIPPED:
-        kind = "xfail" if outcome.xfail else "skipped"
-        return replace(outcome, message=f"{kind} while running: no points ({outcome.message or kind})")
+        # the forms spelt out: reporters.messages recognises them to translate them
+        why = f" ({outcome.message})" if outcome.message else ""
+        if outcome.xfail:
+            return replace(outcome, message=f"xfail while running: no points{why}")
+        return replace(outcome, message=f"skipped while running: no points{why}")
     return outcome
 
 
-def _missing_outcome(run_error: str | None, sandbox: SandboxInfo) -> _Outcome:
-    """A test that never reported: an error when the run broke, otherwise "not run"."""
+def _missing_outcome(run_error: str | None, sandbox: SandboxInfo, *, reported: bool) -> _Outcome:
+    """A test that never reported: an error when the run broke, otherwise "not run".
+
+    The whole-run timeout is not such a break once tests have reported (issue #11): the supervisor
+    closed the test that was running as the timeout's error, and a test it never reached is
+    "not run". With no result at all (time ran out while loading the tests, which imports the
+    student's code, or the grader's own frame never came) every test is the timeout's error.
+    """
+    if sandbox.timed_out and reported and (run_error is None or run_error.startswith("timed out after")):
+        return _Outcome(Status.NOT_RUN, message="not run: the test run timed out")
     if run_error is not None:
         return _Outcome(Status.ERROR, message=run_error)
     if sandbox.timed_out:

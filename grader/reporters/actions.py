@@ -175,8 +175,23 @@ class LogGate:
         self.stream.flush()
 
 
-# Set by the command line under Actions (grader.cli.main); emit_github opens it around its commands.
+# Set by the command line under Actions (grader.cli.main); write_commands opens it around our commands.
 ACTIONS_LOG: LogGate | None = None
+
+
+def write_commands(lines: list[str], stream: TextIO) -> None:
+    """The one writer of the grader's own workflow commands (annotations, notices, `grader post`'s
+    warnings): with the deny-by-default log closed, a command written any other way is never seen."""
+    gate = ACTIONS_LOG if ACTIONS_LOG is not None and ACTIONS_LOG.stream is stream else None
+    with gate.opened() if gate is not None else nullcontext():
+        for line in lines:
+            stream.write(line + "\n")
+        stream.flush()
+
+
+def command(name: str, message: str, **properties: str | int) -> str:
+    """`::name props::message`, escaped as @actions/core does (for callers outside this module)."""
+    return _command(name, properties, message)
 
 
 # -- Classroom notices -----------------------------------------------------------------------------
@@ -286,8 +301,4 @@ def emit_github(
     output_file = env.get("GITHUB_OUTPUT")
     if output_file:
         write_outputs(report, report_path=report_path, output_file=output_file)
-    gate = ACTIONS_LOG if ACTIONS_LOG is not None and ACTIONS_LOG.stream is stream else None
-    with gate.opened() if gate is not None else nullcontext():
-        for line in [*commands, *(classroom_notices(report) if notices else [])]:
-            stream.write(line + "\n")
-        stream.flush()
+    write_commands([*commands, *(classroom_notices(report) if notices else [])], stream)

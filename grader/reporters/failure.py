@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from grader.i18n import N_, Translator
 from grader.models import TestScore
 from grader.reporters.escape import clean, one_line
-from grader.reporters.messages import translate_message
+from grader.reporters.messages import translate_details, translate_message
 
 _SEPARATOR_RE = re.compile(r"^(?:_ ){3,}_?\s*$")  # pytest's "_ _ _ _" line between entries
 _LOCATION_RE = re.compile(r"^(?P<path>[^\s:>][^:\n]*\.py):(?P<line>\d+):(?: (?P<what>.*))?$")
@@ -129,7 +129,7 @@ def failure_view(test: TestScore, t: Translator) -> FailureView:
         lead = t._("{what}, at {place}", what=what, place=place)
     else:
         lead = what
-    return FailureView(lead, _excerpt(entries, message, test.details, t), file, line)
+    return FailureView(lead, _excerpt(entries, message, translate_details(test.details, t), t), file, line)
 
 
 _FALLBACK = {

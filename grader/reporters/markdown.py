@@ -25,7 +25,7 @@ from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, RunStatus, Status, TestScore
 from grader.reporters.escape import md_code_block, md_inline, utf8_len
 from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
-from grader.reporters.messages import translate_message
+from grader.reporters.messages import translate_details, translate_message
 
 Audience = Literal["student", "instructor"]
 
@@ -250,7 +250,8 @@ def _detail_block(test: TestScore, student: bool, t: Translator, *, open_: bool)
         # the end of a traceback (assertion diff, the failing line) is the useful part
         parts += [
             _summary(t._("Full pytest output")),
-            md_code_block(restore_first_indent(test.details), max_chars=DETAILS_MAX, keep="tail", note=t.cut_note),
+            md_code_block(restore_first_indent(translate_details(test.details, t)), max_chars=DETAILS_MAX,
+                          keep="tail", note=t.cut_note),
             "</details>",
         ]
     if test.output.strip():

@@ -74,6 +74,40 @@ _FORMS: tuple[tuple[str, str], ...] = (
         N_("group cap: {group} (at most {points} points)"),
     ),
     (r"(?P<failed>\d+) of (?P<total>\d+) subtests? failed", N_("subtests failed: {failed} of {total}")),
+    # The verdict rules (grader.scoring._verdict, grader.collect_plugin._grading_marks); `reason` is
+    # the instructor's or pytest's own text, shown as it is.
+    (
+        r"not graded: (?P<why>.*) \(while running: (?P<reason>.*)\)",
+        N_("not graded: {why} (while running: {reason})"),
+    ),
+    (r"not graded: (?P<why>.*)", N_("not graded: {why}")),
+    # the reason collect_plugin gives a skip mark without one (a group: the text is written in two parts)
+    (
+        r"skipped by the instructor: (?P<default>unconditional skip)",
+        N_("skipped by the instructor: unconditional skip"),
+    ),
+    (r"skipped by the instructor: (?P<reason>.*)", N_("skipped by the instructor: {reason}")),
+    (
+        r"marked xfail by the instructor \(does not run\): (?P<reason>.*)",
+        N_("marked xfail by the instructor (does not run): {reason}"),
+    ),
+    (r"marked xfail by the instructor \(does not run\)", N_("marked xfail by the instructor (does not run)")),
+    (
+        r"marked xfail by the instructor \(not strict\): (?P<reason>.*)",
+        N_("marked xfail by the instructor (not strict): {reason}"),
+    ),
+    (r"marked xfail by the instructor \(not strict\)", N_("marked xfail by the instructor (not strict)")),
+    (r"skipped while running: no points \((?P<why>.*)\)", N_("skipped while running: no points ({why})")),
+    (r"skipped while running: no points", N_("skipped while running: no points")),
+    (r"xfail while running: no points \((?P<why>.*)\)", N_("xfail while running: no points ({why})")),
+    (r"xfail while running: no points", N_("xfail while running: no points")),
+    (r"failed as expected \(xfail\): (?P<reason>.*)", N_("failed as expected (xfail): {reason}")),
+    (r"failed as expected \(xfail\)", N_("failed as expected (xfail)")),
+    (r"could not load the tests: (?P<why>.*)", N_("could not load the tests: {why}")),
+    # the late policy's notes (grader.late), shown in the gradebook
+    (r"1 day late", N_("1 day late")),
+    (r"(?P<days>\d+) days late", N_("{days} days late")),
+    (r"no trusted submission time", N_("no trusted submission time")),
     (
         r"the submission has more than (?P<count>\d+) files",
         N_("the submission has more than {count} files"),
@@ -84,6 +118,32 @@ _FORMS: tuple[tuple[str, str], ...] = (
     ),
 )
 _COMPILED = tuple((re.compile(form, re.DOTALL), msgid) for form, msgid in _FORMS)
+
+# Lines the grader writes into a test's details around pytest's text: the list of failed subtests
+# (grader/sandbox/inside/junitxml.py, fail_for_subtests). Each is a whole line of its own.
+_DETAIL_LINES = tuple(
+    (re.compile(form), msgid)
+    for form, msgid in (
+        (r"(?P<failed>\d+) of (?P<total>\d+) subtests? failed:", N_("subtests failed: {failed} of {total}:")),
+        (r"- … and (?P<count>\d+) more failed subtests", N_("- … and {count} more failed subtests")),
+        (r"First failed subtest:", N_("First failed subtest:")),
+        (r"The test itself:", N_("The test itself:")),
+    )
+)
+
+
+def translate_details(text: str, t: Translator) -> str:
+    """A test's details with the grader's own lines in the translator's language; pytest's text as is."""
+    if t.language == DEFAULT_LANGUAGE or not text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        for pattern, msgid in _DETAIL_LINES:
+            match = pattern.fullmatch(line)
+            if match:
+                lines[i] = t._(msgid, **match.groupdict())
+                break
+    return "\n".join(lines)
 
 
 def translate_message(text: str, t: Translator, *, depth: int = 0) -> str:

@@ -22,7 +22,7 @@ from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, RunStatus, Status, TestScore
 from grader.reporters.escape import clean, one_line, truncate
 from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
-from grader.reporters.messages import translate_message
+from grader.reporters.messages import translate_details, translate_message
 
 STATUS_STYLE = {
     Status.PASSED: (N_("PASSED"), "green"),
@@ -124,7 +124,7 @@ def _failure(test: TestScore, student: bool, t: Translator, verbose: bool) -> li
     lines.append(Text.assemble(("  → ", style), one_line(view.lead, MESSAGE_MAX)))
     if view.excerpt:
         lines.append(_gutter(view.excerpt))
-    details = _block(restore_first_indent(test.details))
+    details = _block(restore_first_indent(translate_details(test.details, t)))
     if details and verbose:  # the end of a traceback (assertion diff, failing line) is the useful part
         lines.append(Text("  " + t._("pytest's full output:"), style="italic"))
         lines.append(_gutter(truncate(details, DETAILS_MAX, keep="tail", note=t.cut_note), style="dim"))

@@ -38,7 +38,7 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
         "plugin.py",
         [("        changed = self._guard.check(loading=True) + self._foreign_modules(items)\n",
           "        changed = []\n")],
-        "fails_every_test",
+        "patched_at_import_fails_every_test or os_write_too",  # others fail closed by other means since issue 10
     ),
     "conflicts": (
         "supervisor.py",
@@ -84,6 +84,9 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
                                   "        if False:")], "should_stop"),
     "fingerprint": ("plugin.py", [("        problem = self._trusted.check_item(obj, cls)\n",
                                    "        problem = None\n")], "swapped_in_sys_modules"),
+    "shadowed_names": ("fingerprint.py", [("        if shadowed:\n", "        if False:\n")], "builtin_shadowed"),
+    "module_builtins": ("fingerprint.py", [('        if getattr(func, "__builtins__", None) is not vars(builtins):',
+                                            "        if False:")], "run_with_other_builtins"),
     "unittest_guard": ("guard.py", [('GUARDED_PACKAGES = ("pytest", "_pytest", "pluggy", "unittest")',
                                       'GUARDED_PACKAGES = ("pytest", "_pytest", "pluggy")')],
                        "patched_unittest_assert"),

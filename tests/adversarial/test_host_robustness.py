@@ -277,6 +277,29 @@ def test_tests_stuck_in_c_code_cost_their_timeout_not_the_run(grade_case, tmp_pa
     assert graded.seconds < 2 * 23 + 4, graded.seconds
 
 
+def test_tests_the_whole_run_timeout_never_reached_are_not_run(grade_case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Only the test running when the whole-run timeout expires is its error; the tests after it
+    never ran: not-run, 0 points, still in max_score (not five "timed out" errors)."""
+    from tests.conftest import write_tree
+
+    suite = (
+        "import time\n\nfrom calc import ok\n\n\ndef test_0():\n    assert ok() == 1\n\n\n"
+        "def test_1():\n    time.sleep(2)\n    assert ok() == 1\n\n\n"
+        "def test_2():\n    time.sleep(60)  # the alarm (5 s) comes after the whole run's end (6 s)\n\n\n"
+        "def test_3():\n    assert ok() == 1\n\n\ndef test_4():\n    assert ok() == 1\n"
+    )
+    tests = write_tree(tmp_path / "slow_tests", {"test_slow.py": suite})
+    graded = grade_case(base=None, extra={"calc.py": "def ok():\n    return 1\n"}, tests=tests,
+                        config="test-timeout: 5\ntimeout: 6\n")
+    assert graded.statuses == {"test_0": "passed", "test_1": "passed", "test_2": "error",
+                               "test_3": "not-run", "test_4": "not-run"}
+    assert [t.message for t in graded.tests[2:]] == [
+        "timed out after 6 s (the whole run's timeout)", "not run: the test run timed out",
+        "not run: the test run timed out",
+    ]
+    assert (graded.score, graded.max_score, graded.error) == (2.0, 5.0, "timed out after 6 s")
+
+
 # -- 5. honest files named like the standard library ----------------------------------------------
 
 

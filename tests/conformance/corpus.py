@@ -31,4 +31,5 @@ SUITES = (
     Suite("inflection", broken=2),  # pytest functions, parametrize (455 cases)
     Suite("markupsafe", broken=2),  # conftest.py, parametrized session fixtures, skipif params, classes
     Suite("boltons", broken=2),  # unittest setUp, pytest classes, fixtures-free functions, skipif
+    Suite("pyparsing", broken=2),  # unittest classes looping over cases with self.subTest (a second project)
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -126,6 +127,12 @@ def write_status(run: CorpusRun, work: Path, path: Path = STATUS_FILE) -> None:
         *table(run),
         "```",
         "",
+        "## Unexplained disagreements by cause",
+        "",
+        *[f"- {n} x {suite}: {why or 'cause unknown: see the table below'}"
+          for (suite, why), n in Counter(
+              (r.suite, _kind(cause(o))) for r in run.results for o in r.unexplained).most_common()],
+        "",
         "## Unexplained disagreements",
         "",
         "| suite | variant | test | reference | grader | cause (if known) |",
@@ -145,6 +152,10 @@ def write_status(run: CorpusRun, work: Path, path: Path = STATUS_FILE) -> None:
               f"Variants, reference JUnit XML and logs, and the grader's JSON reports: {work}/{WORK_NOTE}."
               " Grader side:", ""]
     lines += sorted({f"    {r.command}" for r in run.results if r.unexplained})[:10]
+    lines += ["", "Reference side (variant folder V, the suite's tests folder T):", "",
+              "    docker run --rm --network none -v T:/mnt/tests:ro -v V:/mnt/v:ro -e PYTHONPATH=/mnt/v -w /tmp"
+              " pytest-grader-runner:latest python -B -m pytest /mnt/tests --rootdir=/mnt/tests -p no:cacheprovider"
+              " --continue-on-collection-errors -q"]
     lines += ["", "## Run errors", ""]
     for r in run.results:
         if r.grader_error or r.reference_errors:
@@ -159,8 +170,8 @@ def cause(o: Outcome) -> str:
     known = [
         ("is not the instructor's", "test-tampering false positive on honest code: the test's fingerprint differs"
          " (grader/sandbox/inside/fingerprint.py)"),
-        ("refuses calling sys._getframe", "the audit hook refuses sys._getframe that honest library code calls at"
-         " import (grader/sandbox/inside/audit.py)"),
+        ("the grader refuses", "the audit hook refuses what honest library code does (sys._getframe, setting a"
+         " function's __defaults__...) (grader/sandbox/inside/audit.py)"),
         ("ImportError while loading conftest", "trusted collection cannot load a conftest.py that imports the"
          " student's module: the stub finder comes in pytest_configure, after the initial conftests are loaded"
          " (grader/collect_plugin.py)"),
@@ -172,11 +183,25 @@ def cause(o: Outcome) -> str:
             return text
     if ref.verdict == "failed" and got.verdict == "passed" and "entries" in ref.why:
         return "failed subtest(s) in pytest's XML, test passed by the grader (issue #9 item 1)"
+    if got.why.startswith("not in the grader's report"):
+        closest = max(o.grader_siblings, key=lambda g: _common_suffix(g, o.test), default="")
+        near = f": it has {closest}" if closest else ""
+        return f"test id unknown to the grader's trusted collection{near}"
     if ref.verdict == "skipped" and got.verdict == "failed":
         return "skip counted in max_score by the grader (issue #9 item 2: decide/document)"
-    if got.why.startswith("not in the grader's report"):
-        return "test id unknown to the grader's trusted collection"
     return ""
+
+
+def _kind(text: str) -> str:
+    """A cause without the one test it names (for counting)."""
+    return text.split(": it has ")[0]
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
 
 
 def _cell(text: str) -> str:

@@ -91,7 +91,7 @@ def test_action_interface() -> None:
     assert action["runs"]["using"] == "composite"
     assert list(action["inputs"]) == [
         "tests", "config", "submission", "image", "base-image", "check-name", "post", "token", "fail-under", "timeout",
-        "classroom-notices",
+        "language", "classroom-notices",
     ]  # fmt: skip
     for name, spec in action["inputs"].items():
         assert spec.get("description"), name
@@ -100,9 +100,18 @@ def test_action_interface() -> None:
     assert action["inputs"]["check-name"]["default"] == "Autograding"
     assert action["inputs"]["post"]["default"] == "check-run"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
+    assert action["inputs"]["language"]["default"] == ""  # none: the config's `language` decides
     assert list(action["outputs"]) == ["score", "max-score", "status", "result", "report"]
     for name, spec in action["outputs"].items():
         assert spec["value"] == f"${{{{ steps.grade.outputs.{name} }}}}"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/action.md"])
+def test_the_inputs_tables_list_every_input_in_order(doc: str) -> None:
+    text = (REPO_ROOT / doc).read_text(encoding="utf-8")
+    table = text.split("### Inputs", 1)[1].split("###", 1)[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \|", table, flags=re.M)
+    assert rows == list(load(ACTION)["inputs"])
 
 
 def test_only_the_posting_step_sees_the_token() -> None:

@@ -39,16 +39,24 @@ class Engine:
         self.root = root
         self.host = f"unix://{root}/docker.sock"
         self.proc: subprocess.Popen[bytes] | None = None
+        # A bridge of its own: started with `--bridge=none`, dockerd deletes the host's `docker0`, which
+        # the shared engine needs for every `docker build`. 192.0.2.0/24 is a documentation range that
+        # carries no traffic here (the sandboxes have no network).
+        self.bridge = f"gef{os.getpid() % 100000}"
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "DOCKER_HOST": self.host, "GRADER_IMAGE": RUNNER_IMAGE}
 
     def start(self) -> None:
         log = open(self.root / "dockerd.log", "ab")  # noqa: SIM115 - lives as long as the daemon
+        if not Path(f"/sys/class/net/{self.bridge}").exists():  # started again after a crash: it is there
+            subprocess.run(["ip", "link", "add", self.bridge, "type", "bridge"], check=True)
+            subprocess.run(["ip", "addr", "add", "192.0.2.1/24", "dev", self.bridge], check=True)
+            subprocess.run(["ip", "link", "set", self.bridge, "up"], check=True)
         self.proc = subprocess.Popen(
             ["dockerd", "--data-root", str(self.root / "data"), "--exec-root", str(self.root / "exec"),
-             "--pidfile", str(self.root / "dockerd.pid"), "-H", self.host, "--bridge=none", "--iptables=false",
-             "--ip-masq=false", "--storage-driver=overlay2"],
+             "--pidfile", str(self.root / "dockerd.pid"), "-H", self.host, f"--bridge={self.bridge}",
+             "--iptables=false", "--ip-masq=false", "--storage-driver=overlay2"],
             stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -56,7 +64,8 @@ class Engine:
             if subprocess.run(["docker", "version"], env=self.env(), capture_output=True).returncode == 0:
                 return
             time.sleep(0.5)
-        raise RuntimeError(f"the test's dockerd did not start: see {self.root / 'dockerd.log'}")
+        tail = (self.root / "dockerd.log").read_text(errors="replace").splitlines()[-8:]
+        raise RuntimeError("the test's dockerd did not start:\n" + "\n".join(tail))
 
     def _containerd(self) -> list[int]:
         """dockerd's own containerd (started by it, with a config under our exec root)."""
@@ -73,6 +82,12 @@ class Engine:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        # The container shims too: while they live, the restarted engine's containerd times out on
+        # start. Their containers stay in the engine's records, which is what the next run must clean.
+        self._kill_leftovers()
+        # Killed processes whose parent died stay zombies where PID 1 does not reap them (as here): a
+        # restarted dockerd would take the pid in containerd's pid file for a live containerd and wait.
+        (self.root / "exec" / "containerd" / "containerd.pid").unlink(missing_ok=True)
         time.sleep(1)
 
     def stop(self) -> None:
@@ -82,7 +97,14 @@ class Engine:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
-        # What the killed engine left: container shims (their command line names our root) and mounts.
+        self._kill_leftovers()
+        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+        for mount in sorted((m for m in mounts if m.startswith(str(self.root))), reverse=True):
+            subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
+        subprocess.run(["ip", "link", "del", self.bridge], check=False, capture_output=True)
+
+    def _kill_leftovers(self) -> None:
+        """What a killed engine leaves: container shims (their command line names our root)."""
         for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()]:
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -91,9 +113,6 @@ class Engine:
             if str(self.root).encode() in cmdline and pid != os.getpid():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-        mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
-        for mount in sorted((m for m in mounts if m.startswith(str(self.root))), reverse=True):
-            subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
 
     def containers(self) -> list[str]:
         out = subprocess.run(
@@ -109,6 +128,7 @@ def engine(docker_client) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
         pytest.fail("dockerd is needed to test an engine crash without stopping the shared engine")
     root = Path(tempfile.mkdtemp(prefix="gef-", dir="/tmp"))  # short: a unix socket path has 107 bytes
     eng = Engine(root)
+    host_bridge = Path("/sys/class/net/docker0").exists()
     eng.start()
     try:
         save = subprocess.Popen(["docker", "save", RUNNER_IMAGE], stdout=subprocess.PIPE,
@@ -119,6 +139,8 @@ def engine(docker_client) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     finally:
         eng.stop()
         subprocess.run(["rm", "-rf", str(root)], check=False)
+    # The shared engine builds images through docker0: the test's engine must leave it alone.
+    assert Path("/sys/class/net/docker0").exists() == host_bridge, "the test's dockerd removed the host's docker0"
 
 
 def _batch(engine: Engine, subs: Path, out: Path) -> subprocess.Popen[str]:
@@ -169,6 +191,7 @@ def test_an_engine_crash_stops_the_batch_in_one_line_and_loses_nothing(engine: E
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("grader: error: cannot reach the Docker engine (")
 
     engine.start()
+    assert engine.containers(), "the crash left no container behind: nothing to check the clean-up with"
     batch = _batch(engine, subs, out)
     stdout, stderr = batch.communicate(timeout=600)
     assert batch.returncode == 0, stderr

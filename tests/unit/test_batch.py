@@ -481,3 +481,17 @@ def test_a_refused_container_with_a_live_engine_is_one_failed_row(tmp_path: Path
         "s1": "Docker refused to create the sandbox: conflict",
         "s2": None,
     }
+
+
+def test_gradebook_command_writes_the_markdown_in_the_configs_language(class_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "batch"
+    grade_all(find_submissions(class_dir), context(out, Grader()), workers=2)
+    write(tmp_path / "tests", {"test_x.py": ""})
+    config = tmp_path / "grading.yml"
+    config.write_text("tests: tests\nlanguage: es\n", encoding="utf-8")
+    merged = tmp_path / "merged"
+    assert batch.run_gradebook(gradebook_args(out / "reports", merged, config=config)) == 0
+    md = (merged / "gradebook.md").read_text(encoding="utf-8")
+    assert md.startswith(f"# Calificaciones: {(out / 'reports').name}\n")
+    assert "| Entrega | Estado |" in md and "| Submission |" not in md
+    assert "submission,status," in (merged / "gradebook.csv").read_text(encoding="utf-8")  # the CSV: unchanged

@@ -167,3 +167,39 @@ def test_write_gradebook_of_nothing_graded_still_writes(tmp_path: Path) -> None:
     written = write_gradebook(only_broken, tmp_path)
     assert (tmp_path / "gradebook.csv").read_text(encoding="utf-8").count("\n") == 2
     assert len(written) == 3
+
+
+def test_markdown_in_spanish_numbers_statuses_notes_and_review() -> None:
+    """`language: es` (the batch's config): the instructor's gradebook Markdown in Spanish, decimal
+    commas, the grader's own notes translated; the CSV stays as it is (codes, dot decimals)."""
+    from grader.i18n import translator
+
+    translator.cache_clear()
+    md = render_markdown(rows(), title="HW1", language="es")
+    assert "**4** entregas: 1 error, 1 no superada, 1 sin calificar, 1 superada." in md
+    assert "Puntuación final: media **3,07**, mediana **3,2**." in md
+    assert "1 entregada con retraso." in md
+    assert "| Entrega | Estado | Bruta | Final | Máx. | Días de retraso | Integridad | Nota |" in md
+    assert "| alice | no superada | 4 | 3,2 | 6 | 2 | 2 | 2 días de retraso |" in md
+    assert "| dave | sin calificar |  |  |  |  |  | Docker refused to create the sandbox |" in md  # not ours
+    assert "## Pruebas" in md and "| test_calc.py::test_a | 2 / 3 | 0,67 |" in md
+    assert translator("es").missing == set()
+    assert render_csv(rows()) == render_csv(rows())  # the CSV has no language
+    assert "2 days late" in render_csv(rows())
+
+
+def test_review_list_in_spanish() -> None:
+    from grader.i18n import translator
+    from grader.review import render_review
+
+    rows_ = build_rows(
+        [Entry("ana", report((1, 0, 3)), classroom=(6.0, 6.0)), Entry("ben", report((1, 2, 3)))],
+        deadline=None, penalty=None,
+    )  # fmt: skip
+    translator.cache_clear()
+    t = translator("es")
+    (line,) = [x for x in render_review(rows_, t) if x.startswith("- ")]
+    assert line == "- **ana**: Classroom 6, verificada 4 de 6 (2 más en Classroom)"
+    assert render_review(rows_, t)[0] == "## Para revisar (1)"
+    assert render_review(rows_[1:], t)[2].startswith("Todas las puntuaciones de Classroom coinciden")
+    assert t.missing == set()

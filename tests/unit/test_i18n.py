@@ -287,6 +287,126 @@ def test_grader_messages_are_recognised_and_translated(english: str, spanish: st
     assert translate_message(english, translator("en")) == english
 
 
+def verdict_messages() -> list[str]:
+    """Every message the scoring writes (grader.scoring, the trusted collection's verdict reasons),
+    from reports that take each path once: the instructor's skips and xfails, run-time skips and
+    xfails, strict xfail, subtests, group caps, not-run, the run's errors."""
+    from grader.config import GradingConfig, Group
+    from grader.models import ExpectedTest, JUnitCase, JUnitReport, SubtestCounts
+    from grader.scoring import junit_key, score_report
+
+    def run(results: dict[str, tuple[Status, str, bool]], ungraded: dict[str, str] = {},  # noqa: B006
+            strict: tuple[str, ...] = (), **kw: object) -> Report:
+        names = [*results, "t.py::test_missing"]
+        expected = tuple(ExpectedTest(n, "t.py", i + 1, ungraded=ungraded.get(n), xfail_strict=n in strict)
+                         for i, n in enumerate(names))
+        cases = tuple(JUnitCase(*junit_key(n), status=s, message=m, xfail=x,
+                                subtests=SubtestCounts(1, 2) if "sub" in n else None)
+                      for n, (s, m, x) in results.items())
+        config = GradingConfig(tests=Path("/t"), groups=(Group("style", ("t.py::test_g*",), 1.0),))
+        return score_report(expected, JUnitReport(cases=cases), config, **kw)  # type: ignore[arg-type]
+
+    skip, xfail = (Status.SKIPPED, "later", False), (Status.SKIPPED, "known", True)
+    reports = [
+        run(
+            {"t.py::test_skip": skip, "t.py::test_skip_other": (Status.SKIPPED, "other reason", False),
+             "t.py::test_xfail_runs": xfail, "t.py::test_xfail_no_run": (Status.SKIPPED, "", True),
+             "t.py::test_xfail_reason": xfail, "t.py::test_xfail_no_run_reason": xfail,
+             "t.py::test_run_skip": skip, "t.py::test_run_skip_bare": (Status.SKIPPED, "", False),
+             "t.py::test_run_xfail": xfail, "t.py::test_run_xfail_bare": (Status.SKIPPED, "", True),
+             "t.py::test_strict": xfail, "t.py::test_strict_bare": (Status.SKIPPED, "xfail", True),
+             "t.py::test_sub": (Status.FAILED, "2 of 3 subtests failed", False),
+             "t.py::test_g1": (Status.PASSED, "", False), "t.py::test_g2": (Status.PASSED, "", False),
+             "t.py::test_load": (Status.ERROR, "could not load the tests: NameError: name 'x' is not defined", False)},
+            ungraded={"t.py::test_skip": "skipped by the instructor: later",
+                      "t.py::test_skip_other": "skipped by the instructor: unconditional skip",
+                      "t.py::test_xfail_runs": "marked xfail by the instructor (not strict)",
+                      "t.py::test_xfail_no_run": "marked xfail by the instructor (does not run)",
+                      "t.py::test_xfail_reason": "marked xfail by the instructor (not strict): known",
+                      "t.py::test_xfail_no_run_reason": "marked xfail by the instructor (does not run): known"},
+            strict=("t.py::test_strict", "t.py::test_strict_bare"),
+        ),
+        run({"t.py::test_a": (Status.ERROR, "timed out after 5 s (the whole run's timeout)", False)},
+            sandbox=SandboxInfo(timed_out=True), run_error="timed out after 5 s"),
+        run({}, sandbox=SandboxInfo(oom_killed=True)),
+        run({}),
+        run({}, run_error="pytest collected no tests"),
+        score_report((ExpectedTest("t.py::a", "t.py", 1),), JUnitReport(cases=(), error="bad XML"),
+                     GradingConfig(tests=Path("/t"))),
+    ]
+    found = [m for r in reports for m in (*(t.message for t in r.tests), *(a.name for a in r.adjustments),
+                                          r.error or "")]
+    return [m for m in found if m]
+
+
+def test_every_message_of_the_verdict_rules_reads_in_spanish() -> None:
+    """The catalog's completeness for texts the reports carry in English (grader.reporters.messages):
+    a new English message in the scoring fails here until it has a form and a Spanish entry."""
+    found = verdict_messages()
+    assert len(found) >= 25  # every path above wrote its message
+    for message in found:
+        spanish = translate_message(message, fresh("es"))
+        assert spanish != message, f"not recognised, stays English in Spanish feedback: {message!r}"
+        assert not re.search(r"\b(not graded|while running|no points|instructor|expected|subtests?|group cap|"
+                             r"not run|timed out|could not)\b", spanish), (message, spanish)
+    assert translate_message("not graded: skipped by the instructor: later", translator("es")) == (
+        "sin calificar: omitida por el equipo docente: later"  # the instructor's own reason: as written
+    )
+
+
+def test_every_message_the_scoring_writes_has_a_form() -> None:
+    """Source check (the reverse of the test below): each literal text grader/scoring.py puts in a
+    message, run error or adjustment name, and each verdict reason of the trusted collection, is part
+    of a recognised form: a new one cannot reach a Spanish report in English unnoticed."""
+    import ast
+
+    forms = " ".join(re.sub(r"\\(.)", r"\1", form) for form, _ in messages._FORMS)
+    pieces: list[str] = []
+    for path, keys in ((ROOT / "grader" / "scoring.py", {"message", "name", "run_error"}),
+                       (ROOT / "grader" / "collect_plugin.py", {"ungraded"})):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.keyword) and node.arg in keys:
+                values.append(node.value)
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in keys for t in node.targets):
+                values.append(node.value)
+            if isinstance(node, ast.Dict):
+                values += [v for k, v in zip(node.keys, node.values, strict=True)
+                           if isinstance(k, ast.Constant) and k.value in keys]
+            for value in values:
+                for sub in ast.walk(value):
+                    if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                        pieces.append(sub.value)
+    words = [p.strip(" :()") for p in pieces if re.search(r"[a-z]{3,} [a-z]", p)]
+    assert len(words) >= 10
+    assert [w for w in words if w not in forms] == []
+
+
+def test_the_list_of_failed_subtests_reads_in_spanish_around_pytests_text(tmp_path: Path) -> None:
+    """The details the sandbox writes for a test with failed subtests (its real writer): the grader's
+    own lines in Spanish in the summary, terminal and check-run annotation; labels, parameters and
+    pytest's text as they are."""
+    from grader.models import SubtestCounts
+    from grader.sandbox.inside.junitxml import Subtests, fail_for_subtests
+
+    failures = tuple(("case a", f"x={i}", "AssertionError: assert 2 == 3") for i in range(2))
+    record = fail_for_subtests({"outcome": "failed", "text": "E   boom"},
+                               Subtests(1, 3, failures, ">   assert f(x) == 3\nE   AssertionError"))  # fmt: skip
+    test = TestScore("test_c.py::test_f", Status.FAILED, 0, 1, message=record["crash"], details=record["text"],
+                     subtests=SubtestCounts(1, 3), file="test_c.py", line=1)  # fmt: skip
+    report = Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,))
+    (tmp_path / "test_c.py").write_text("x = 1\n")
+    annotation = post.build_annotations(report, submission=".", tests=None, workspace=tmp_path, language="es")[0]
+    t = fresh("es")
+    for text in (render_summary(report, language="es"), terminal_text(report, "student", "es", verbose=True),
+                 annotation["raw_details"]):  # fmt: skip
+        assert "subpruebas fallidas: 3 de 4:" in text and "Primera subprueba fallida:" in text, text
+        assert "- … y 1 subpruebas fallidas más" in text and "La prueba en sí:" in text
+        assert "[case a] (x=0): AssertionError: assert 2 == 3" in text  # the subtest's own text: as is
+        assert not re.search(r"subtests? failed|First failed|The test itself|more failed", text)
+    assert t.missing == set()
+
+
 def test_every_recognised_form_is_still_written_by_the_grader() -> None:
     """The forms mirror texts written elsewhere (sandbox, scoring, staging): when one changes there,
     its form here must follow, or the message silently stays English."""

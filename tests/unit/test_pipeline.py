@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from grader.models import Report, RunStatus, Status, TestScore
-from grader.pipeline import _tests_prefix, relocate_test_files
+import pytest
+
+from grader import pipeline
+from grader.config import default_config
+from grader.manifest import CollectionError
+from grader.models import ExpectedTest, Report, RunStatus, SandboxInfo, Status, TestScore
+from grader.pipeline import PreparedTests, _tests_prefix, relocate_test_files
+from grader.sandbox import SandboxResult
 
 
 def test_tests_prefix_inside_and_outside_the_submission(tmp_path: Path) -> None:
@@ -31,3 +38,50 @@ def test_sandbox_paths_in_tracebacks_become_repository_paths() -> None:
     moved = relocate_test_files(report, "tests/", frozenset({"calc.py"})).tests[0]
     assert moved.details == "tests/test_calc.py:33: AssertionError\ncalc.py:7: in fib\ntests/x.py:1"
     assert moved.message == "see calc.py"
+
+
+def test_the_sandbox_starts_before_the_collection_is_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instructor's collection overlaps the container's run (issue #15): a grade that waited for it
+    first would never start this sandbox, whose run is what lets the collection finish."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "calc.py").write_text("X = 1\n")
+    (tmp_path / "tests").mkdir()
+    collected: Future[tuple[ExpectedTest, ...]] = Future()
+    expected = (ExpectedTest(nodeid="test_calc.py::test_x", file="test_calc.py", line=1),)
+
+    def run_sandbox(spec: object, client: object) -> SandboxResult:
+        assert not collected.done(), "grade waited for the collection before starting the sandbox"
+        collected.set_result(expected)  # the collection ends while the container runs
+        return SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0), error="the run broke")
+
+    monkeypatch.setattr(pipeline, "run_sandbox", run_sandbox)
+    tests = PreparedTests(tmp_path / "tests", collected)
+    pool = ThreadPoolExecutor(max_workers=1)
+    job = pool.submit(pipeline.grade, tmp_path / "sub", default_config(tmp_path / "tests"),
+                      tests=tests, client=object())  # type: ignore[arg-type]
+    try:
+        report = job.result(timeout=20)
+    finally:
+        if not collected.done():
+            collected.set_result(expected)  # release a grade stuck waiting for it
+        pool.shutdown()
+    assert [t.name for t in report.tests] == ["test_calc.py::test_x"]
+    assert report.error == "the run broke"
+
+
+def test_a_broken_collection_still_fails_the_run_after_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deferred, the instructor's collection error still reaches the caller (not a report of the student's)."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "tests").mkdir()
+    collected: Future[tuple[ExpectedTest, ...]] = Future()
+    collected.set_exception(CollectionError("tests/test_calc.py: SyntaxError"))
+    monkeypatch.setattr(
+        pipeline, "run_sandbox", lambda spec, client: SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0))
+    )
+    with pytest.raises(CollectionError, match="SyntaxError"):
+        pipeline.grade(tmp_path / "sub", default_config(tmp_path / "tests"),
+                       tests=PreparedTests(tmp_path / "tests", collected), client=object())  # type: ignore[arg-type]

@@ -338,3 +338,51 @@ def test_warning_text_cannot_inject_workflow_commands(
     (line,) = [line for line in out.splitlines() if "Could not create" in line]
     assert line.startswith("::warning ") and "\n" not in line
     assert not any(line.startswith("::error") for line in out.splitlines())
+
+
+def runner_sees(log: str) -> list[str]:
+    """The workflow commands the Actions runner executes in `log`: none between `::stop-commands::T`
+    and `::T::` (the runner's rule)."""
+    seen: list[str] = []
+    paused: str | None = None
+    for line in log.splitlines():
+        if paused is not None:
+            if line == f"::{paused}::":
+                paused = None
+        elif line.startswith("::stop-commands::"):
+            paused = line.removeprefix("::stop-commands::")
+        elif line.startswith("::"):
+            seen.append(line)
+    return seen
+
+
+def test_posts_warnings_pass_the_deny_by_default_log_of_the_command_line(
+    tmp_path: Path, api: FakeGitHubAPI, server: FakeGitHubServer,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Under Actions `grader` closes the log before any subcommand runs; post's own warnings (the
+    fork's read-only token: one per mode) must still reach the runner, and nothing else may."""
+    from grader import cli
+    from grader.reporters import actions
+
+    api.read_only = True
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps({
+        "number": 5,
+        "pull_request": {"number": 5, "head": {"sha": "f" * 40, "repo": {"full_name": "mallory/calc-alice"}}},
+    }))  # fmt: skip
+    env = {
+        "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "classroom/calc-alice", "GITHUB_SHA": SHA,
+        "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event_path), "GITHUB_API_URL": server.url,
+        "GITHUB_TOKEN": TOKEN, "GITHUB_WORKSPACE": str(tmp_path),
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(actions, "ACTIONS_LOG", None)
+    report = write_report(tmp_path, failing_report(1))
+    assert cli.main(["post", "--report", str(report), "--mode", "check-run,status,comment"]) == 0
+    log = capsys.readouterr().out
+    assert log.startswith("::stop-commands::")
+    seen = runner_sees(log)
+    assert len(seen) == 3 and all(s.startswith("::warning title=Grader result not posted::") for s in seen)
+    assert all("Pull requests from forks get a read-only token" in s for s in seen)

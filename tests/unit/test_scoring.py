@@ -208,6 +208,35 @@ def test_missing_result_is_not_run(sandbox: SandboxInfo, message: str) -> None:
     assert report.sandbox == sandbox
 
 
+def test_whole_run_timeout_errors_only_the_running_test_the_rest_is_not_run() -> None:
+    """Issue #11 item 4: the supervisor closes the test that was running as the timeout's error;
+    a test it never reached is not-run (0 points, in max_score), not one more "timed out"."""
+    running = case("test_a.py::test_2", Status.ERROR, message="timed out after 5 s (the whole run's timeout)")
+    report = score_report(
+        expect("test_a.py::test_1", "test_a.py::test_2", "test_a.py::test_3"),
+        junit(case("test_a.py::test_1"), running), config(),
+        sandbox=SandboxInfo(timed_out=True), run_error="timed out after 5 s",
+    )  # fmt: skip
+    assert [(t.status, t.message) for t in report.tests] == [
+        (Status.PASSED, ""),
+        (Status.ERROR, "timed out after 5 s (the whole run's timeout)"),
+        (Status.NOT_RUN, "not run: the test run timed out"),
+    ]
+    assert (report.score, report.max_score, report.status, report.error) == (
+        1.0, 3.0, RunStatus.ERROR, "timed out after 5 s"
+    )
+
+
+def test_whole_run_timeout_before_any_result_errors_every_test() -> None:
+    """Time ran out while loading the tests (a loop at import in the student's module) or the
+    sandbox never sent its results: nothing ran, and every test carries the timeout's error."""
+    report = score_report(
+        expect("test_a.py::test_1", "test_a.py::test_2"), junit(), config(),
+        sandbox=SandboxInfo(timed_out=True), run_error="timed out after 5 s",
+    )  # fmt: skip
+    assert [(t.status, t.message) for t in report.tests] == [(Status.ERROR, "timed out after 5 s")] * 2
+
+
 def test_all_passed_is_pass_and_skipped_is_not() -> None:
     expected = expect("test_a.py::test_1", "test_a.py::test_2")
     passed = score_report(expected, junit(case("test_a.py::test_1"), case("test_a.py::test_2")), config())

@@ -166,6 +166,36 @@ def test_the_trusted_collection_reads_skip_and_xfail_marks(tmp_path: Path) -> No
     }
 
 
+def test_an_empty_parameter_list_of_the_instructor_is_not_graded(tmp_path: Path) -> None:
+    """Plain pytest skips `parametrize("x", [])` whatever the submission: the instructor's
+    unconditional skip, not graded (it used to cost every student its point)."""
+    (tmp_path / "test_empty.py").write_text(
+        "import pytest\nimport student_module\n"
+        "@pytest.mark.parametrize('x', [])\ndef test_none(x): pass\n"
+        "@pytest.mark.parametrize('x', student_module.VALUES)\ndef test_student(x): pass\n"
+        "@pytest.mark.parametrize(argnames='x', argvalues=student_module.MORE)\ndef test_student_kw(x): pass\n"
+    )
+    marks = {t.nodeid.split("::", 1)[1]: t.ungraded for t in collect_expected(tmp_path)}
+    assert marks == {
+        "test_none[NOTSET]": "skipped by the instructor: got empty parameter set for (x)",
+        "test_student[NOTSET]": None,
+        "test_student_kw[NOTSET]": None,
+    }
+
+
+def test_an_empty_list_built_from_the_submission_stays_a_graded_placeholder(tmp_path: Path) -> None:
+    """`[c for c in calc.CASES]` is a real (empty) list here only because the submission is stubbed:
+    in doubt the placeholder stays graded."""
+    (tmp_path / "test_built.py").write_text(
+        "import pytest\nimport student_module\n"
+        "CASES = [(a, b) for a, b in student_module.CASES]\n"
+        "@pytest.mark.parametrize(('a', 'b'), CASES)\ndef test_cases(a, b): pass\n"
+    )
+    assert [(t.nodeid.split("::", 1)[1], t.ungraded) for t in collect_expected(tmp_path)] == [
+        ("test_cases[NOTSET]", None)
+    ]
+
+
 def test_the_subtests_key_is_validated(tmp_path: Path) -> None:
     import pytest
 

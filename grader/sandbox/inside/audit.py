@@ -19,8 +19,11 @@ student's behalf in honest code: `namedtuple`, `enum`, `typing` and `logging` ca
 so only a direct call counts, except through the stdlib functions whose purpose is to hand frames
 to their caller, `FRAME_WRAPPERS`, which are looked through):
 - `gc.get_objects`, `gc.get_referrers`, `gc.get_referents`;
-- `sys._getframe`, `sys._current_frames`, `sys.settrace`, `sys.setprofile`;
-- reading `tb_frame`, `gi_frame`, `cr_frame`, `ag_frame` (frames from a traceback or a generator);
+- `sys._current_frames`, `sys.settrace`, `sys.setprofile`;
+- `sys._getframe`, reading `tb_frame`, `gi_frame`, `cr_frame`, `ag_frame`, when the frame it gives is
+  one of the tests folder, pytest/pluggy or the grader (libraries a submission vendors look at
+  their own callers' frames: boltons' `make_sentinel`). `f_back` raises no event: from a frame of
+  its own the submission can still walk up (see docs/threat-model.md);
 - creating code objects (`code.__new__`, also raised by `code.replace`) or functions from code
   objects (`function.__new__`), and `compile()` of source under the name of a file of the tests folder.
 
@@ -116,6 +119,7 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
     tests_dir = _join(os.path.abspath(rootdir), "")
     busy: set[int] = set()
     stdlib = _join(os.path.abspath(sysconfig.get_paths()["stdlib"]), "")
+    framework = tuple(d for d in trusted if d != stdlib)
 
     def untrusted(frame: Any) -> bool:
         filename = frame.f_code.co_filename
@@ -134,6 +138,11 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
         while frame is not None and (frame.f_code.co_filename.startswith((stdlib, "<frozen "))):
             frame = frame.f_back
         return frame
+
+    def protected(frame: Any) -> bool:
+        """A frame of the instructor's tests, pytest or the grader (not the stdlib's, not the submission's)."""
+        filename = getattr(getattr(frame, "f_code", None), "co_filename", "")
+        return isinstance(filename, str) and filename.startswith(framework)
 
     def where(frame: Any) -> str:
         return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
@@ -165,10 +174,10 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
                 refuse(f"opening {target}", _getframe(2), PermissionError)
 
         elif event == "object.__getattr__":
-            if args[1] in FRAME_ATTRS:
+            if args[1] in FRAME_ATTRS and protected(getattr(args[0], args[1], None)):
                 frame = immediate(_getframe(2))
                 if frame is not None and untrusted(frame):
-                    refuse(f"reading {args[1]}", frame, RuntimeError)
+                    refuse(f"reading {args[1]} of a test or framework frame", frame, RuntimeError)
         elif event == "object.__setattr__":
             if args[1] in FUNCTION_ATTRS and isinstance(args[0], FunctionType):
                 frame = responsible(_getframe(2))
@@ -180,6 +189,11 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
                 frame = immediate(_getframe(2))
                 if frame is not None and untrusted(frame):
                     refuse("compiling code under a test file's name", frame, RuntimeError)
+        elif event == "sys._getframe":
+            if protected(args[0]):
+                frame = immediate(_getframe(2))
+                if frame is not None and untrusted(frame):
+                    refuse("calling sys._getframe for a test or framework frame", frame, RuntimeError)
         else:  # DIRECT_EVENTS
             frame = immediate(_getframe(2))
             if frame is not None and untrusted(frame):

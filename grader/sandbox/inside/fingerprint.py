@@ -110,10 +110,8 @@ class TrustedTests:
 
     def _check_namespace(self, func: FunctionType, filename: str) -> str | None:
         ns = func.__globals__
-        if getattr(func, "__builtins__", None) is not vars(builtins):
+        if getattr(func, "__builtins__", None) is not vars(builtins):  # a module run with other builtins
             return f"the builtins of {func.__qualname__}"
-        if ns.get("@py_builtins", builtins) is not builtins or ns.get("@pytest_ar", _rewrite) is not _rewrite:
-            return f"the assertion helpers of {filename}"
         bound = self.names.get(filename, set())
         if "*" in bound:  # a star import may bind anything
             return None

@@ -5,12 +5,15 @@ import enum
 import functools
 import inspect
 import logging
+import sys
 import traceback
 import typing
 import warnings
 from collections import namedtuple
 
 Point = namedtuple("Point", "x y")
+# What libraries do (boltons' make_sentinel): look at their own caller's module.
+HERE = sys._getframe(0).f_globals["__name__"]
 T = typing.TypeVar("T")
 Color = enum.Enum("Color", "RED GREEN")
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ def add(a, b):
     except ValueError:
         traceback.format_exc()
     warnings.warn("a warning", UserWarning, stacklevel=2)
+    assert inspect.currentframe().f_code.co_name == "add"
     p = Point(a, b)
     return Pair(p.x, p.y).a + b + (0 if Color.RED else 1)
 
