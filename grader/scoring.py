@@ -34,6 +34,7 @@ from grader.models import (
     SubtestCounts,
     TestScore,
 )
+from grader.param_ids import align
 from grader.rounding import allocate, from_cents
 
 # The supervisor's copies of pytest's two helpers (tested equal to pytest's): importing
@@ -90,8 +91,12 @@ def score_report(
 
     keys = [junit_key(t.nodeid) for t in expected]
     cases = {(c.classname, c.name): c for c in junit.cases}
+    # A parameter that is one of the submission's modules has another id in the run (see param_ids).
+    aligned = align(keys, cases)
+    for key, result in aligned.items():
+        cases[key] = cases.pop(result)
     expected_keys = set(keys)
-    integrity += _unexpected(c for c in junit.cases if (c.classname, c.name) not in expected_keys)
+    integrity += _unexpected(c for key, c in cases.items() if key not in expected_keys)
     collectors = _collection_matcher(junit.collection_errors, keys)
     fallback = _missing_outcome(run_error, sandbox, reported=bool(junit.cases or junit.collection_errors))
 

@@ -48,6 +48,10 @@ def _skipped_while_running(o: Outcome) -> bool:
     return o.reference.verdict == SKIPPED and o.grader.verdict == FAILED and o.grader.why.startswith("skipped ")
 
 
+def _skipped_case_only_the_run_names(o: Outcome) -> bool:
+    return o.reference.verdict == SKIPPED and o.grader.why.startswith("not in the grader's report")
+
+
 def _grader_goes_on_after_a_crash(o: Outcome) -> bool:
     return o.reference.why.startswith(STOPPED)
 
@@ -70,6 +74,15 @@ RULES: tuple[Rule, ...] = (
         " (issue #9: student code must never remove a test from the maximum); pytest reports a skip. Only"
         " skips the trusted collection saw before any student code ran are not graded on both sides.",
         _skipped_while_running,
+    ),
+    Rule(
+        "skipped-case-only-the-run-names",
+        "A case whose id only the student's run produces (MarkupSafe's `params=[_native, _speedups]` where the"
+        " missing `_speedups` module becomes `None`: pytest names the case `[None]` and skips it) is unknown to"
+        " the trusted collection, which named it after the stub (`[_speedups]`, graded: 0 points, as issue #9"
+        " asks when the student's module is missing). pytest skips the `[None]` case; the grader ignores it"
+        " (`unexpected-result`). Neither side gives it points.",
+        _skipped_case_only_the_run_names,
     ),
     Rule(
         "grader-goes-on-after-a-crash",

@@ -31,10 +31,20 @@ def test_honest_solution_is_seen_whole_by_both_sides(corpus_run, suite: str) -> 
     """The id mapping works: every test of the honest run is in pytest's XML and in the grader's report."""
     honest = next(r for r in _results(corpus_run, suite) if r.variant == "honest")
     assert honest.grader_error is None and not honest.reference_errors
+    # A case pytest named after a value only the run has (`[None]` for a missing optional module) is the
+    # same case as the grader's stub-named one (`[_speedups]`): intended.py's skipped-case-only-the-run-names.
+    renamed = {_function(o.test) for o in honest.outcomes if o.excused_by == "skipped-case-only-the-run-names"}
     missing = [o.test for o in honest.outcomes if not o.excused_by and not o.test.endswith("[NOTSET]")
-               and (o.reference.why.startswith("did not run") or o.grader.why.startswith("not in the grader"))]
+               and ((o.reference.why.startswith("did not run") and _function(o.test) not in renamed)
+                    or o.grader.why.startswith("not in the grader"))]
     assert not missing, missing[:20]
     assert sum(o.reference.verdict == "passed" for o in honest.outcomes) > len(honest.outcomes) // 2
+
+
+def _function(test: str) -> str:
+    """The test function of an id, whatever the id's form (`file.py::f[p]` or `file::f[p]`)."""
+    path, _, name = test.partition("[")[0].rpartition("::")
+    return f"{path.removesuffix('.py').replace('/', '.')}::{name}"
 
 
 def test_corpus_is_large_enough(corpus_run) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,8 @@ from typing import Any
 from _pytest.junitxml import mangle_test_address  # pytest's own nodeid -> (classname, name) mapping
 from junitparser import Error, Failure, JUnitXml, Skipped
 
+from grader.param_ids import align
+
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 
@@ -128,15 +130,19 @@ def compare(
     grader = grader_verdicts(report["tests"]) if report is not None else {}
     outcomes = []
     seen = set()
+    # The grader's own pairing of ids that differ by a module parameter's dotted name (grader.param_ids):
+    # a wrong pairing would show up as a disagreement of verdicts.
+    aligned = align([junit_key(test) for test in grader], reference)
     for test, verdict in grader.items():
-        key = junit_key(test)
+        key = aligned.get(junit_key(test), junit_key(test))
         seen.add(key)
         ref = reference.get(key) or _missing(module_errors)
         outcomes.append(Outcome(test, ref, verdict))
     by_function: dict[tuple[str, str], list[str]] = {}
     for test in grader:
         classname, name = junit_key(test)
-        if (classname, name) not in reference:  # ids only the grader knows, next to ids only pytest ran
+        # ids only the grader knows, next to ids only pytest ran
+        if (classname, name) not in reference and (classname, name) not in aligned:
             by_function.setdefault((classname, name.partition("[")[0]), []).append(test)
     for key, ref in reference.items():
         if key not in seen:  # the reference ran a test the grader does not know: it cannot score

@@ -11,8 +11,9 @@ standard library to hide, e.g. `pathlib` or `unittest.mock`):
 - opening or listing `/proc/<pid>/mem`, `/proc/<pid>/fd`, `/proc/<pid>/fdinfo`, `/proc/<pid>/maps`,
   `/proc/<pid>/environ` (also through `/proc/self`, `/dev/fd` or a relative path), and anything
   under another process's `/proc/<pid>`, also through a symbolic link the submission made;
-- setting `__code__`, `__defaults__` or `__kwdefaults__` of a function, unless the responsible
-  frame (the first one outside the standard library) is trusted.
+- setting `__code__`, `__defaults__` or `__kwdefaults__` of a function that is not the submission's
+  own (the tests', the framework's, the standard library's), unless the responsible frame (the first
+  one outside the standard library) is trusted.
 
 Refused when the *immediate* Python caller is untrusted (the standard library calls these on the
 student's behalf in honest code: `namedtuple`, `enum`, `typing` and `logging` call `sys._getframe`;
@@ -20,9 +21,11 @@ so only a direct call counts, except through the stdlib functions whose purpose 
 to their caller, `FRAME_WRAPPERS`, which are looked through):
 - `gc.get_objects`, `gc.get_referrers`, `gc.get_referents`;
 - `sys._current_frames`, `sys.settrace`, `sys.setprofile`;
-- `sys._getframe`, reading `tb_frame`, `gi_frame`, `cr_frame`, `ag_frame`, when the frame it gives is
-  one of the tests folder, pytest/pluggy or the grader (libraries a submission vendors look at
-  their own callers' frames: boltons' `make_sentinel`). `f_back` raises no event: from a frame of
+- `sys._getframe` when the frame it gives is one of the tests folder, pytest/pluggy or the grader
+  (libraries a submission vendors look at their own callers' frames: boltons' `make_sentinel`);
+  reading `tb_frame`, `gi_frame`, `cr_frame`, `ag_frame` when the frame is pytest's, pluggy's or the
+  grader's (a traceback caught in the instructor's test starts at the test's own frame, and honest
+  libraries walk it: pyparsing's `explain_exception`). `f_back` raises no event: from a frame of
   its own the submission can still walk up (see docs/threat-model.md);
 - creating code objects (`code.__new__`, also raised by `code.replace`) or functions from code
   objects (`function.__new__`), and `compile()` of source under the name of a file of the tests folder.
@@ -120,10 +123,17 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
     busy: set[int] = set()
     stdlib = _join(os.path.abspath(sysconfig.get_paths()["stdlib"]), "")
     framework = tuple(d for d in trusted if d != stdlib)
+    # Frames reached through a traceback or a generator: only pytest's and the grader's are refused.
+    # A traceback caught by the instructor's test starts at the test's frame, and honest libraries
+    # walk it (pyparsing's `explain_exception`); the test module itself is in sys.modules anyway.
+    machinery = tuple(d for d in framework if d != tests_dir)
+
+    def trusted_file(code: Any) -> bool:
+        filename = code.co_filename
+        return isinstance(filename, str) and (filename.startswith(trusted) or filename.startswith("<frozen "))
 
     def untrusted(frame: Any) -> bool:
-        filename = frame.f_code.co_filename
-        return not (filename.startswith(trusted) or filename.startswith("<frozen "))
+        return not trusted_file(frame.f_code)
 
     def immediate(frame: Any) -> Any:
         while frame is not None:
@@ -143,6 +153,10 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
         """A frame of the instructor's tests, pytest or the grader (not the stdlib's, not the submission's)."""
         filename = getattr(getattr(frame, "f_code", None), "co_filename", "")
         return isinstance(filename, str) and filename.startswith(framework)
+
+    def machinery_frame(frame: Any) -> bool:
+        filename = getattr(getattr(frame, "f_code", None), "co_filename", "")
+        return isinstance(filename, str) and filename.startswith(machinery)
 
     def where(frame: Any) -> str:
         return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
@@ -174,12 +188,15 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
                 refuse(f"opening {target}", _getframe(2), PermissionError)
 
         elif event == "object.__getattr__":
-            if args[1] in FRAME_ATTRS and protected(getattr(args[0], args[1], None)):
+            if args[1] in FRAME_ATTRS and machinery_frame(getattr(args[0], args[1], None)):
                 frame = immediate(_getframe(2))
                 if frame is not None and untrusted(frame):
                     refuse(f"reading {args[1]} of a test or framework frame", frame, RuntimeError)
         elif event == "object.__setattr__":
-            if args[1] in FUNCTION_ATTRS and isinstance(args[0], FunctionType):
+            # Only functions that are not the submission's own: the tests', pytest's, the standard
+            # library's (unittest's asserts). `namedtuple(..., defaults=...)`, `typing.NamedTuple` and
+            # libraries such as pyparsing set the defaults of functions they made themselves.
+            if args[1] in FUNCTION_ATTRS and isinstance(args[0], FunctionType) and trusted_file(args[0].__code__):
                 frame = responsible(_getframe(2))
                 if frame is not None and untrusted(frame):
                     refuse(f"setting a function's {args[1]}", frame, RuntimeError)

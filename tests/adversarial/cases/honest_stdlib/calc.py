@@ -11,7 +11,19 @@ import typing
 import warnings
 from collections import namedtuple
 
-Point = namedtuple("Point", "x y")
+Point = namedtuple("Point", "x y", defaults=(0,))
+
+
+class Size(typing.NamedTuple):  # namedtuple sets the defaults of the __new__ it made
+    w: int
+    h: int = 1
+
+
+def scale(v, factor=1):
+    return v * factor
+
+
+scale.__defaults__ = (1,)  # a function of its own (pyparsing does this): not the tests' or pytest's
 # What libraries do (boltons' make_sentinel): look at their own caller's module.
 HERE = sys._getframe(0).f_globals["__name__"]
 T = typing.TypeVar("T")
@@ -43,6 +55,7 @@ def add(a, b):
     warnings.warn("a warning", UserWarning, stacklevel=2)
     assert inspect.currentframe().f_code.co_name == "add"
     p = Point(a, b)
+    assert Size(1).h == scale(1) == Point(1).y + 1
     return Pair(p.x, p.y).a + b + (0 if Color.RED else 1)
 
 
