@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.errors import UsageError
 from grader.repos import RepoSpec, parse_repos
 
 REQUIRED_COLUMNS = (
@@ -48,7 +49,7 @@ CLASSROOM_RETIRED = (
 )
 
 
-class ClassroomError(Exception):
+class ClassroomError(UsageError):
     """A grades CSV or API answer that cannot be used, worded for the instructor (one line)."""
 
 

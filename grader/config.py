@@ -14,13 +14,15 @@ from typing import Any
 
 import yaml
 
+from grader.errors import UsageError
+
 CONFIG_FILENAME = "grading.yml"
 
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """A problem in grading.yml, worded for the instructor (one line)."""
 
 

@@ -25,6 +25,8 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
+from grader.errors import UsageError
+
 DEFAULT_API_URL = "https://api.github.com"
 PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target", "pull_request_review"})
 # Variables searched for the token, in order. GITHUB_TOKEN is what workflows conventionally set
@@ -34,7 +36,7 @@ USER_AGENT = "pytest-sandbox-grader"
 API_VERSION: Final = "2022-11-28"
 
 
-class ContextError(ValueError):
+class ContextError(UsageError, ValueError):
     """The environment does not say which repository or commit to post to."""
 
 

@@ -19,6 +19,7 @@ from grader.config import LatePenalty
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.late import LateResult, SubmissionTime, apply_late_policy, format_time
 from grader.models import Report, RunStatus, Status
+from grader.table_cells import _md, _num, local_number
 from grader.tamper import protected_changes
 
 CSV_NAME = "gradebook.csv"
@@ -285,13 +286,6 @@ def status_word(status: str, t: Translator) -> str:
     return t._(_STATUS_WORDS[status]) if status in _STATUS_WORDS else status
 
 
-def local_number(t: Translator):  # type: ignore[no-untyped-def]
-    """Points as the Markdown shows them: English exactly as before (`_num`), else the locale's digits."""
-    if t.language == DEFAULT_LANGUAGE:
-        return _num
-    return lambda value: "" if value is None else t.number(value)
-
-
 def _note(note: str, t: Translator) -> str:
     """A row's note: each part that is one of the grader's own messages (a run error, say) translated,
     the rest (git's, GitHub's, the late policy's) as written."""
@@ -367,12 +361,6 @@ def write_gradebook(
     return written
 
 
-def _num(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
 def _one_line(text: str, limit: int = 200) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -381,15 +369,3 @@ def _one_line(text: str, limit: int = 200) -> str:
 def _cell(text: str) -> str:
     """Neutralise spreadsheet formulas (CSV injection): a cell starting with = + - @ is read as text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _md(text: str) -> str:
-    """Safe inside a Markdown table cell: no pipes, no HTML, no line breaks."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("`", "\\`")
-        .replace("\n", " ")
-    )

@@ -33,12 +33,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from grader.errors import UsageError
+
 DOMAIN = "grader"
 DEFAULT_LANGUAGE = "en"  # the language of the message ids: no catalog needed
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
-class LanguageError(ValueError):
+class LanguageError(UsageError, ValueError):
     """An unknown language code, worded for the instructor (one line naming the choices)."""
 
 

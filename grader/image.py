@@ -10,6 +10,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from grader.errors import InstallationError
 from grader.runner_packages import PACKAGES, build_context
 from grader.sandbox import DockerUnavailable
 
@@ -26,7 +27,7 @@ def runner_dir(explicit: Path | None = None) -> Path:
     for path in candidates:
         if path and (path / "Dockerfile").is_file():
             return path
-    raise DockerUnavailable(
+    raise InstallationError(  # our files are missing, the engine is fine: exit 2, not 3
         "cannot find the runner's Dockerfile: pass --context DIR (the runner/ folder of the grader's source)"
     )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.equality import equality_findings
 from grader.models import Finding
+from grader.sandbox.inside.protocol import FRAME_MARK
 from grader.staging import display_path
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
@@ -83,7 +84,7 @@ INTROSPECTION_ATTRS = {
 NOT_MONKEYPATCHING = {"sys.stdout", "sys.stderr", "sys.stdin", "sys.argv", "sys.path", "os.environ"}
 SUSPICIOUS_STRINGS = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "junit", "/proc/", "Points ", "::notice", "::error",
                       "::warning", "::set-output", "::add-mask", "::stop-commands", "GITHUB_", "_pytest",
-                      "@@grader-frame")
+                      FRAME_MARK[:-2])
 
 
 def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:

@@ -24,13 +24,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from grader.config import GradingConfig, LatePenalty
+from grader.errors import UsageError
 from grader.models import Report
 
 _DAY = timedelta(days=1)
 _ZONE_RE = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
 
 
-class TimeError(ValueError):
+class TimeError(UsageError, ValueError):
     """A submission time that cannot be used, worded for the instructor (one line)."""
 
 

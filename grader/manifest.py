@@ -15,12 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.models import ExpectedTest
 
 INI = Path(__file__).parent / "sandbox" / "inside" / "pytest.ini"
 
 
-class CollectionError(Exception):
+class CollectionError(UsageError):
     """The instructor's tests could not be collected (one line, for the instructor)."""
 
 

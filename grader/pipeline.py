@@ -10,15 +10,17 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import docker
 
 from grader.config import GradingConfig
+from grader.errors import UsageError
 from grader.integrity import scan_submission
 from grader.junit import parse_junit
 from grader.manifest import collect_expected
@@ -44,7 +46,7 @@ class PreparedTests:
         return self._collected.result()
 
 
-class TestsError(Exception):
+class TestsError(UsageError):
     """The instructor's tests folder cannot be used (one line, for the instructor)."""
 
     __test__ = False
@@ -73,11 +75,13 @@ def grade(
     image: str = DEFAULT_IMAGE,
     tests: PreparedTests | None = None,
     client: docker.DockerClient | None = None,
+    on_container: Callable[[Any], None] | None = None,
 ) -> Report:
-    """Grade one submission. Raises DockerUnavailable, TestsError or CollectionError; never for the submission."""
+    """Grade one submission. Raises DockerUnavailable, TestsError or CollectionError; never for the submission.
+    `on_container` is the sandbox's container hook (`run_sandbox(on_created=...)`)."""
     if tests is None:
         with prepared_tests(config) as prepared:
-            return grade(submission, config, image=image, tests=prepared, client=client)
+            return grade(submission, config, image=image, tests=prepared, client=client, on_container=on_container)
     client = client or docker_client()
     # The instructor's collection (a background thread, see prepared_tests) is waited for only after the
     # sandbox ran: it overlaps the container's start-up and run instead of delaying them (issue #15).
@@ -104,7 +108,7 @@ def grade(
                     test_timeout=config.test_timeout,
                 )
                 stage = "running the sandbox"
-                result = run_sandbox(spec, client)
+                result = run_sandbox(spec, client, on_created=on_container)
                 stage = "scanning the submission"
                 findings.extend(scan.result())
         findings.extend(result.findings)

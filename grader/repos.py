@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from grader.errors import UsageError
 from grader.late import SubmissionTime, TimeError, format_time, parse_time
 
 GIT_TIMEOUT_S = 300.0
@@ -46,7 +47,7 @@ _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class RepoError(Exception):
+class RepoError(UsageError):
     """A repository that cannot be fetched or dated, worded for the instructor (one line)."""
 
 

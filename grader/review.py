@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from grader.i18n import Translator, translator
+from grader.table_cells import _md, local_number
 
 if TYPE_CHECKING:
     from grader.gradebook import Row
@@ -27,8 +28,6 @@ class ReviewItem:
 
 def review_items(rows: Sequence[Row], t: Translator | None = None) -> tuple[ReviewItem, ...]:
     """The list, its reasons in `t`'s language (English by default)."""
-    from grader.gradebook import local_number
-
     t = t or translator()
     num = local_number(t)
     higher, changed = [], []
@@ -48,8 +47,6 @@ def review_items(rows: Sequence[Row], t: Translator | None = None) -> tuple[Revi
 
 def render_review(rows: Sequence[Row], t: Translator | None = None) -> list[str]:
     """Markdown lines: a `## Review` section (it says so when there is nothing to review)."""
-    from grader.gradebook import _md
-
     t = t or translator()
     items = review_items(rows, t)
     lines = ["## " + t._("Review ({n})", n=len(items)), ""]

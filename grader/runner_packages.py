@@ -25,12 +25,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from grader.errors import GraderError
+
 PACKAGES = "packages.tar"  # the file name runner/Dockerfile and runner/.dockerignore expect
 REQUIREMENTS = "requirements.txt"
 _SKIPPED = {"bin", ".lock"}  # console scripts (their shebangs name the host's interpreter), uv's lock file
 
 
-class PackagesError(RuntimeError):
+class PackagesError(GraderError, RuntimeError):
     """The packages could not be prepared on the host; the build installs them itself."""
 
 

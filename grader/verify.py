@@ -9,7 +9,6 @@ the template comparison as an extra step of every submission, and the verified C
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -34,35 +33,22 @@ NO_RECORD = "no report: its shard did not finish or did not upload"
 Inspector = Callable[[Path], tuple[Finding, ...]]
 
 
-def add_roster_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--classroom-grades", type=Path, metavar="FILE", help="GitHub Classroom's grades CSV as the class list"
-    )
-    p.add_argument(
-        "--classroom-assignment",
-        type=int,
-        metavar="ID",
-        help="the class list from GitHub Classroom's API (assignment id; needs an admin token)",
-    )
-
-
-def load_roster(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> ClassroomRoster | None:
-    """The roster the arguments name, if any. Raises ClassroomError (one line)."""
-    if args.classroom_grades is not None and args.classroom_assignment is not None:
+def roster_from(grades_csv: Path | None, assignment: int | None, env: Mapping[str, str]) -> ClassroomRoster | None:
+    """The roster of a grades CSV or of an assignment id (Classroom's API), if any. Raises ClassroomError."""
+    if grades_csv is not None and assignment is not None:
         raise ClassroomError("give --classroom-grades or --classroom-assignment, not both")
-    if args.classroom_grades is not None:
-        return load_grades_csv(args.classroom_grades)
-    if args.classroom_assignment is None:
+    if grades_csv is not None:
+        return load_grades_csv(grades_csv)
+    if assignment is None:
         return None
     from grader.github_api import DEFAULT_API_URL, make_client, read_token
 
-    env = os.environ if env is None else env
     token = GitHubApi.from_env(env).token or read_token(env)
     if not token:
         raise ClassroomError("--classroom-assignment needs a token (GH_TOKEN) of a classroom administrator")
     api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
     with make_client(token, api_url) as github:
-        return roster_from_api(github, args.classroom_assignment)
+        return roster_from_api(github, assignment)
 
 
 def with_roster(

@@ -1,4 +1,5 @@
-"""Renderers of a Report: terminal (rich), Markdown summary, GitHub Actions, GitHub Classroom.
+"""Renderers of a Report: Markdown summary, GitHub Actions, GitHub Classroom (the terminal one, rich, is
+`grader.cli.terminal`).
 
 All renderers treat every string in the report that a submission can influence as hostile:
 it is cleaned of control characters, bounded, and escaped for its destination.
@@ -16,7 +17,6 @@ from grader.reporters.actions import (
 )
 from grader.reporters.classroom import classroom_result, encode_result
 from grader.reporters.markdown import render_summary
-from grader.reporters.terminal import print_report
 
 __all__ = [
     "annotations",
@@ -27,7 +27,6 @@ __all__ = [
     "escape_data",
     "escape_property",
     "guard_untrusted_output",
-    "print_report",
     "render_summary",
     "write_outputs",
     "write_summary",

@@ -9,15 +9,13 @@ exists for this run alone, sent to the supervisor on stdin; output is read with 
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
 import json
 import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +26,13 @@ import requests.exceptions
 from docker.types import LogConfig, Mount, Ulimit
 
 from grader.config import Limits
+from grader.errors import EngineError
 from grader.models import Finding, SandboxInfo
+from grader.sandbox.inside.protocol import FRAME_MARK_BYTES as FRAME_MARK
+from grader.sandbox.inside.protocol import parse_frame_line
 
 INSIDE = Path(__file__).parent / "inside"
 CONTAINER_LABEL = "io.github.pytest-grader"
-FRAME_MARK = b"@@grader-frame@@"
 LOG_READ_LIMIT = 48 * 1024 * 1024  # bytes of container output read at most
 KILL_GRACE_S = 4.0  # the supervisor stops itself 1 s early; this is the backstop
 # The whole-run timeout counts time spent running tests. The grader's own kills and pytest restarts
@@ -41,7 +41,7 @@ KILL_GRACE_S = 4.0  # the supervisor stops itself 1 s early; this is the backsto
 OVERHEAD_SHARE = 1.0
 
 
-class DockerUnavailable(Exception):
+class DockerUnavailable(EngineError):
     """The Docker engine or the runner image cannot be used (message says how to fix it)."""
 
 
@@ -129,10 +129,14 @@ ENGINE_GONE = (
 )
 
 
-def run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult:
-    """Run one submission. Never raises for anything the submission does; DockerUnavailable for the engine."""
+def run_sandbox(
+    spec: SandboxSpec, client: docker.DockerClient, *, on_created: Callable[[Any], None] | None = None
+) -> SandboxResult:
+    """Run one submission. Never raises for anything the submission does; DockerUnavailable for the engine.
+    `on_created(container)` is called as soon as the container exists (see `tracking.ContainerTracker`);
+    what it raises stops the run, and the container is removed."""
     try:
-        return _run_sandbox(spec, client)
+        return _run_sandbox(spec, client, on_created)
     except requests.exceptions.RequestException as exc:
         # The engine died or restarted under the run (refused connections, a log stream cut short):
         # nothing the submission did (issue #11, item 6). The caller asks the engine before giving up.
@@ -187,7 +191,9 @@ def _one_line(exc: BaseException) -> str:
     return text[:200] or type(exc).__name__
 
 
-def _run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResult:
+def _run_sandbox(
+    spec: SandboxSpec, client: docker.DockerClient, on_created: Callable[[Any], None] | None
+) -> SandboxResult:
     key = secrets.token_bytes(32)
     run_id = uuid.uuid4().hex[:12]
     settings = {
@@ -208,6 +214,8 @@ def _run_sandbox(spec: SandboxSpec, client: docker.DockerClient) -> SandboxResul
             raise DockerUnavailable(f"the runner image {spec.image} is missing: run `grader image build`") from None
         except docker.errors.APIError as exc:
             raise DockerUnavailable(f"Docker refused to create the sandbox: {exc.explanation or exc}") from None
+        if on_created is not None:
+            on_created(container)
         sock = container.attach_socket(params={"stdin": 1, "stream": 1})
         try:
             container.start()
@@ -285,7 +293,7 @@ class FrameScanner:
 
     def _end_line(self) -> None:
         if not self.skipping and self.line:
-            parsed, bad = _parse_line(bytes(self.line), self.key)
+            parsed, bad = parse_frame_line(bytes(self.line), self.key)
             self.frame = parsed or self.frame
             self.forged += bad
         self.line.clear()
@@ -294,22 +302,6 @@ class FrameScanner:
     def finish(self) -> tuple[dict[str, Any] | None, int]:
         self._end_line()
         return self.frame, self.forged
-
-
-def _parse_line(line: bytes, key: bytes) -> tuple[dict[str, Any] | None, int]:
-    if not line.startswith(FRAME_MARK):
-        return None, 0
-    parts = line.split(b" ")
-    if len(parts) != 3:
-        return None, 1
-    _, mac, body = parts
-    if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).hexdigest().encode()):
-        return None, 1
-    try:
-        data = json.loads(base64.b64decode(body, validate=True))
-    except ValueError:
-        return None, 1
-    return (data, 0) if isinstance(data, dict) else (None, 1)
 
 
 def _result(

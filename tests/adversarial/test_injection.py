@@ -108,7 +108,7 @@ def test_job_summary_has_no_raw_html_or_markdown_from_the_submission(hostile, au
 def test_terminal_output_has_no_escapes_and_no_command_lines(hostile) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    from grader.reporters import print_report
+    from grader.cli.terminal import print_report
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, force_terminal=False, color_system=None)

@@ -12,25 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from grader.sandbox.tracking import ContainerTracker, Stopped
 
-from grader import batch
-from grader.batch import (
-    BatchContext,
-    ContainerTracker,
-    Interrupted,
-    Job,
-    Meta,
-    Outcome,
-    content_hash,
-    find_submissions,
-    grade_all,
-    grading_fingerprint,
-    load_entries,
-    meta_from_json,
-    meta_to_json,
-    parse_shard,
-    take_shard,
-)
+from grader.batch.fingerprint import content_hash, grading_fingerprint
+from grader.batch.jobs import Job, find_submissions, take_shard
+from grader.batch.runner import BatchContext, Outcome, grade_all
+from grader.batch.store import Meta, load_entries, meta_from_json, meta_to_json
+from grader.cli import batch as batch_cmd
+from grader.cli import gradebook as gradebook_cmd
+from grader.cli.batch import parse_shard
 from grader.config import GradingConfig, LatePenalty
 from grader.late import SubmissionTime
 from grader.models import Report, RunStatus, Status
@@ -293,11 +283,9 @@ class FakeClient:
 def test_container_tracker_removes_every_container_it_saw() -> None:
     client = FakeClient()
     tracker = ContainerTracker(client)
-    tracker.containers.create(image="x")
-    tracker.containers.create(image="x")
-    client.containers.create(image="someone else's")  # not created through the tracker: left alone
-    assert tracker.api == "the low-level client"  # everything else passes through
-    assert tracker.containers.list() == list(client.containers.engine.values())
+    tracker.created(client.containers.create(image="x"))  # the sandbox's hook, as run_sandbox calls it
+    tracker.created(client.containers.create(image="x"))
+    client.containers.create(image="someone else's")  # not reported to the tracker: left alone
     assert tracker.remove_all() == 2
     assert list(client.containers.engine) == ["c3"]
     assert tracker.leftovers() == []
@@ -316,26 +304,38 @@ def test_container_tracker_also_removes_containers_labelled_with_its_pid() -> No
 def test_container_tracker_refuses_and_removes_containers_after_stop() -> None:
     client = FakeClient()
     tracker = ContainerTracker(client)
+    tracker.remove_all()  # Ctrl-C: a container the sandbox creates from now on removes itself
+    with pytest.raises(Stopped):
+        tracker.created(client.containers.create(image="x"))
+    assert client.containers.engine == {}
+
+
+def test_sandbox_hook_stops_the_run_and_removes_its_container(tmp_path: Path) -> None:
+    """run_sandbox calls the hook right after creating the container; a stopped tracker's Stopped ends the
+    run and the container is gone (removed by the tracker, and by run_sandbox's own cleanup)."""
+    from grader.sandbox import SandboxSpec, run_sandbox
+
+    removed: list[str] = []
+
+    class Container:
+        id = "c1"
+
+        def remove(self, **kw: object) -> None:
+            removed.append(self.id)
+
+    class Containers:
+        def create(self, **kw: object) -> Container:
+            return Container()
+
+    class Client:
+        containers = Containers()
+
+    tracker = ContainerTracker(Client())
     tracker.remove_all()
-    with pytest.raises(Interrupted):
-        tracker.containers.create(image="x")
-    assert client.containers.engine == {}
-
-
-def test_container_created_while_stopping_removes_itself() -> None:
-    client = FakeClient()
-    tracker = ContainerTracker(client)
-    real_create = client.containers.create
-
-    def create_then_stop(**kw: object) -> FakeContainer:
-        container = real_create(**kw)
-        tracker.remove_all()  # Ctrl-C lands while the engine is creating this one
-        return container
-
-    client.containers.create = create_then_stop  # type: ignore[method-assign]
-    with pytest.raises(Interrupted):
-        tracker.containers.create(image="x")
-    assert client.containers.engine == {}
+    spec = SandboxSpec(image="x", submission=tmp_path, tests=tmp_path)
+    with pytest.raises(Stopped):
+        run_sandbox(spec, Client(), on_created=tracker.created)  # type: ignore[arg-type]
+    assert removed and set(removed) == {"c1"}
 
 
 def test_meta_round_trips() -> None:
@@ -377,7 +377,7 @@ def test_load_entries_reports_duplicates_and_garbage(tmp_path: Path) -> None:
 
 def gradebook_args(reports: Path, out: Path, **kw: object) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    batch.configure_gradebook_parser(parser)
+    gradebook_cmd.configure_parser(parser)
     args = parser.parse_args(["--reports", str(reports), "--out", str(out)])
     for key, value in kw.items():
         setattr(args, key, value)
@@ -393,7 +393,7 @@ def test_gradebook_command_applies_the_late_policy_from_the_config(class_dir: Pa
     config = tmp_path / "grading.yml"
     config.write_text("tests: tests\ndeadline: 2026-01-01T00:00:00Z\nlate-penalty: {per-day: 25%}\n", encoding="utf-8")
     merged = tmp_path / "merged"
-    assert batch.run_gradebook(gradebook_args(out / "reports", merged, config=config)) == 0
+    assert gradebook_cmd.run(gradebook_args(out / "reports", merged, config=config)) == 0
     rows = {r["submission"]: r for r in csv.DictReader((merged / "gradebook.csv").open(encoding="utf-8"))}
     assert (rows["alice"]["raw"], rows["alice"]["final"], rows["alice"]["days_late"]) == ("2", "1.5", "1")
     assert rows["alice"]["time_source"] == "github-push"
@@ -402,32 +402,32 @@ def test_gradebook_command_applies_the_late_policy_from_the_config(class_dir: Pa
 
 
 def test_gradebook_command_usage_errors(tmp_path: Path) -> None:
-    assert batch.run_gradebook(gradebook_args(tmp_path / "missing", tmp_path / "o")) == 2
+    assert gradebook_cmd.run(gradebook_args(tmp_path / "missing", tmp_path / "o")) == 2
     (tmp_path / "empty").mkdir()
-    assert batch.run_gradebook(gradebook_args(tmp_path / "empty", tmp_path / "o")) == 2
+    assert gradebook_cmd.run(gradebook_args(tmp_path / "empty", tmp_path / "o")) == 2
 
 
 def batch_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    batch.configure_parser(parser)
+    batch_cmd.configure_parser(parser)
     return parser.parse_args(list(argv))
 
 
 def test_batch_command_needs_exactly_one_source(tmp_path: Path) -> None:
     tests = write(tmp_path / "tests", {"test_x.py": ""})
-    assert batch.run(batch_args("--tests", str(tests))) == 2
+    assert batch_cmd.run(batch_args("--tests", str(tests))) == 2
     repos = tmp_path / "repos.txt"
     repos.write_text("/nowhere\n", encoding="utf-8")
-    assert batch.run(batch_args(str(tmp_path), "--repos", str(repos), "--tests", str(tests))) == 2
+    assert batch_cmd.run(batch_args(str(tmp_path), "--repos", str(repos), "--tests", str(tests))) == 2
 
 
 def test_batch_command_usage_errors(tmp_path: Path, class_dir: Path) -> None:
     tests = write(tmp_path / "tests", {"test_x.py": ""})
-    assert batch.run(batch_args(str(tmp_path / "nope"), "--tests", str(tests))) == 2
-    assert batch.run(batch_args(str(class_dir), "--tests", str(tmp_path / "missing"))) == 2
-    assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--jobs", "0")) == 2
-    assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--submitted-at", "yesterday")) == 2
-    assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--deadline", "2026-01-01T00:00Z")) == 2
+    assert batch_cmd.run(batch_args(str(tmp_path / "nope"), "--tests", str(tests))) == 2
+    assert batch_cmd.run(batch_args(str(class_dir), "--tests", str(tmp_path / "missing"))) == 2
+    assert batch_cmd.run(batch_args(str(class_dir), "--tests", str(tests), "--jobs", "0")) == 2
+    assert batch_cmd.run(batch_args(str(class_dir), "--tests", str(tests), "--submitted-at", "yesterday")) == 2
+    assert batch_cmd.run(batch_args(str(class_dir), "--tests", str(tests), "--deadline", "2026-01-01T00:00Z")) == 2
 
 
 def test_batch_command_exits_3_without_docker(tmp_path: Path, class_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -438,7 +438,7 @@ def test_batch_command_exits_3_without_docker(tmp_path: Path, class_dir: Path, m
 
     monkeypatch.setattr(sandbox, "docker_client", no_engine)
     tests = write(tmp_path / "tests", {"test_x.py": ""})
-    assert batch.run(batch_args(str(class_dir), "--tests", str(tests), "--out", str(tmp_path / "o"))) == 3
+    assert batch_cmd.run(batch_args(str(class_dir), "--tests", str(tests), "--out", str(tmp_path / "o"))) == 3
 
 
 def test_engine_going_away_stops_the_batch(tmp_path: Path) -> None:
@@ -490,7 +490,7 @@ def test_gradebook_command_writes_the_markdown_in_the_configs_language(class_dir
     config = tmp_path / "grading.yml"
     config.write_text("tests: tests\nlanguage: es\n", encoding="utf-8")
     merged = tmp_path / "merged"
-    assert batch.run_gradebook(gradebook_args(out / "reports", merged, config=config)) == 0
+    assert gradebook_cmd.run(gradebook_args(out / "reports", merged, config=config)) == 0
     md = (merged / "gradebook.md").read_text(encoding="utf-8")
     assert md.startswith(f"# Calificaciones: {(out / 'reports').name}\n")
     assert "| Entrega | Estado |" in md and "| Submission |" not in md

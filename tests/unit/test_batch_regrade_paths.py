@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, repos
-from grader.batch import BatchContext, Job, grade_all, load_entries, take_shard
+from grader import repos
+from grader.batch.jobs import Job, take_shard
+from grader.batch.runner import BatchContext, grade_all
+from grader.batch.store import load_entries
+from grader.cli import batch as batch_cmd
+from grader.cli import gradebook as gradebook_cmd
+from grader.cli.common import absolute_paths
 from grader.gradebook import NOT_GRADED, build_rows, render_markdown
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
@@ -117,10 +122,10 @@ def test_gradebook_with_the_roster_lists_whoever_has_no_report(tmp_path: Path) -
     import argparse
 
     parser = argparse.ArgumentParser()
-    batch.configure_gradebook_parser(parser)
+    gradebook_cmd.configure_parser(parser)
     args = parser.parse_args(["--reports", str(tmp_path / "o/reports"), "--out", str(tmp_path / "gb"),
                               "--repos", str(roster)])  # fmt: skip
-    assert batch.run_gradebook(args) == 0
+    assert gradebook_cmd.run(args) == 0
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "gb/gradebook.csv").open(encoding="utf-8"))}
     assert rows["alice"]["status"] == "pass"
     assert rows["dan"]["status"] == NOT_GRADED and "no report" in rows["dan"]["note"]
@@ -130,10 +135,10 @@ def test_batch_and_gradebook_make_path_options_absolute(tmp_path: Path, monkeypa
     import argparse
 
     parser = argparse.ArgumentParser()
-    batch.configure_parser(parser)
+    batch_cmd.configure_parser(parser)
     monkeypatch.chdir(tmp_path)
     args = parser.parse_args(["--repos", "roster.txt", "--out", "out", "--config", "grading.yml"])
-    batch._absolute_paths(args)
+    absolute_paths(args)
     assert (args.repos, args.out, args.config) == (tmp_path / "roster.txt", tmp_path / "out", tmp_path / "grading.yml")
 
 
@@ -145,12 +150,12 @@ def test_roster_options_are_exclusive_and_a_bad_grades_csv_is_a_usage_error(
     (tmp_path / "tests").mkdir()
     (tmp_path / "grades.csv").write_text("name,score\nalice,3\n", encoding="utf-8")
     parser = argparse.ArgumentParser()
-    batch.configure_parser(parser)
+    batch_cmd.configure_parser(parser)
     both = parser.parse_args(["--repos", "r.txt", "--classroom-grades", "g.csv", "--tests", str(tmp_path / "tests")])
-    assert batch.run(both) == 2
+    assert batch_cmd.run(both) == 2
     assert "give one of SUBMISSIONS_DIR, --repos FILE, --classroom-grades FILE" in capsys.readouterr().err
     bad = parser.parse_args(["--classroom-grades", str(tmp_path / "grades.csv"), "--tests", str(tmp_path / "tests"),
                              "--out", str(tmp_path / "out")])  # fmt: skip
-    assert batch.run(bad) == 2
+    assert batch_cmd.run(bad) == 2
     err = capsys.readouterr().err
     assert "not a GitHub Classroom grades CSV: no column assignment_name" in err and err.count("\n") == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from grader.cli.terminal import print_report
 from grader.i18n import translator
 from grader.models import Report, RunStatus, Status, TestScore
 from grader.reporters.actions import annotations
@@ -23,7 +24,6 @@ from grader.reporters.failure import (
     restore_first_indent,
 )
 from grader.reporters.markdown import render_summary
-from grader.reporters.terminal import print_report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "failures"
 

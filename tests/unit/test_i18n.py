@@ -21,6 +21,8 @@ from babel.messages.pofile import read_po
 from rich.console import Console
 
 from grader import i18n, post
+from grader.cli import post as post_cmd
+from grader.cli.terminal import print_report
 from grader.config import ConfigError, parse_config
 from grader.i18n import LanguageError, Translator, check_language, translator
 from grader.models import Adjustment, Finding, Report, RunStatus, SandboxInfo, Status, TestScore
@@ -30,7 +32,6 @@ from grader.reporters.escape import format_number
 from grader.reporters.failure import failure_view
 from grader.reporters.markdown import render_summary
 from grader.reporters.messages import translate_message
-from grader.reporters.terminal import print_report
 from tests.unit.test_reporters_golden import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -477,7 +478,7 @@ def test_config_language_key() -> None:
 def test_cli_and_post_language_override_the_config(tmp_path: Path) -> None:
     import argparse
 
-    from grader.cli import load_grading_config
+    from grader.cli.common import load_grading_config
 
     config = tmp_path / "grading.yml"
     config.write_text("tests: .\nlanguage: es\n")
@@ -486,9 +487,9 @@ def test_cli_and_post_language_override_the_config(tmp_path: Path) -> None:
     assert load_grading_config(replace_ns(args, language="EN")).language == "en"
     with pytest.raises(ConfigError, match="--language: unknown language 'xx'"):
         load_grading_config(replace_ns(args, language="xx"))
-    assert post.post_language(argparse.Namespace(language=None, config=config)) == "es"
-    assert post.post_language(argparse.Namespace(language="en", config=config)) == "en"
-    assert post.post_language(argparse.Namespace(language=None, config=None)) == "en"
+    assert post_cmd.post_language(argparse.Namespace(language=None, config=config)) == "es"
+    assert post_cmd.post_language(argparse.Namespace(language="en", config=config)) == "en"
+    assert post_cmd.post_language(argparse.Namespace(language=None, config=None)) == "en"
 
 
 def replace_ns(ns: object, **changes: object) -> object:

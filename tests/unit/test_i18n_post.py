@@ -8,7 +8,7 @@ import io
 import json
 from pathlib import Path
 
-from grader import post
+from grader.cli import post as post_cmd
 from tests.e2e.fake_github import FakeGitHubAPI, FakeGitHubServer
 from tests.unit.test_post_api import SHA, TOKEN, api, failing_report, server, workspace, write_report
 
@@ -24,11 +24,11 @@ def post_with(tmp_path: Path, api_url: str, workspace: Path, *options: str) -> t
         "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "77", "GITHUB_WORKSPACE": str(workspace),
     }  # fmt: skip
     parser = argparse.ArgumentParser()
-    post.configure_parser(parser)
+    post_cmd.configure_parser(parser)
     report = write_report(tmp_path, failing_report(2))
     args = parser.parse_args(["--report", str(report), "--mode", "check-run,status", *options])
     out = io.StringIO()
-    return post.run(args, env=env, stream=out), out.getvalue()
+    return post_cmd.run(args, env=env, stream=out), out.getvalue()
 
 
 def test_spanish_check_run_and_status_from_the_configs_language(

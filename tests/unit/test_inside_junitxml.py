@@ -27,7 +27,11 @@ def load(name: str) -> ModuleType:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(INSIDE))  # as the supervisor does: the folder's own modules (protocol.py)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(INSIDE))
     return module
 
 

@@ -51,7 +51,7 @@ def test_the_sandbox_starts_before_the_collection_is_waited_for(
     collected: Future[tuple[ExpectedTest, ...]] = Future()
     expected = (ExpectedTest(nodeid="test_calc.py::test_x", file="test_calc.py", line=1),)
 
-    def run_sandbox(spec: object, client: object) -> SandboxResult:
+    def run_sandbox(spec: object, client: object, on_created: object = None) -> SandboxResult:
         assert not collected.done(), "grade waited for the collection before starting the sandbox"
         collected.set_result(expected)  # the collection ends while the container runs
         return SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0), error="the run broke")
@@ -80,7 +80,9 @@ def test_a_broken_collection_still_fails_the_run_after_the_sandbox(
     collected: Future[tuple[ExpectedTest, ...]] = Future()
     collected.set_exception(CollectionError("tests/test_calc.py: SyntaxError"))
     monkeypatch.setattr(
-        pipeline, "run_sandbox", lambda spec, client: SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0))
+        pipeline,
+        "run_sandbox",
+        lambda spec, client, on_created=None: SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0)),
     )
     with pytest.raises(CollectionError, match="SyntaxError"):
         pipeline.grade(tmp_path / "sub", default_config(tmp_path / "tests"),

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from grader import post
+from grader import github_poster, post
+from grader.cli import post as post_cmd
 from grader.github_api import GitHubContext, RetryPolicy, make_client
 from grader.models import Report, RunStatus, Status, TestScore
 from grader.report_json import to_json
@@ -93,10 +94,10 @@ def run_post(
         **(extra_env or {}),
     }
     parser = argparse.ArgumentParser()
-    post.configure_parser(parser)
+    post_cmd.configure_parser(parser)
     args = parser.parse_args(["--report", str(write_report(tmp_path, report)), "--mode", mode])
     out = io.StringIO()
-    code = post.run(args, env=env, stream=out)
+    code = post_cmd.run(args, env=env, stream=out)
     return code, out.getvalue()
 
 
@@ -163,9 +164,9 @@ def test_persistent_server_errors_are_a_warning_not_a_failure(
 ) -> None:
     api.inject("checks/create", 503, times=10, message="Service Unavailable")
     ctx = GitHubContext(owner="o", repo="r", sha=SHA, event_name="push", api_url=server.url)
-    log = post.Log(io.StringIO())
+    log = github_poster.Log(io.StringIO())
     with make_client(TOKEN, server.url, retry=RetryPolicy(backoff_s=0.01)) as gh:
-        posted = post.Poster(gh, ctx, log).check_run(failing_report(1), name="Autograding", annotations=[])
+        posted = github_poster.Poster(gh, ctx, log).check_run(failing_report(1), name="Autograding", annotations=[])
     assert posted is False
     assert len(api.calls("checks/create")) == 4, "the first try and three retries"
     (warning,) = log.warnings
@@ -211,9 +212,9 @@ def test_unreachable_api_is_a_warning(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # nothing listens there once closed
     ctx = GitHubContext(owner="o", repo="r", sha=SHA, event_name="push", api_url=f"http://127.0.0.1:{port}")
-    log = post.Log(io.StringIO())
+    log = github_poster.Log(io.StringIO())
     with make_client(TOKEN, ctx.api_url, retry=RetryPolicy(backoff_s=0.01)) as gh:
-        assert post.Poster(gh, ctx, log).status(failing_report(1), context="Autograding") is False
+        assert github_poster.Poster(gh, ctx, log).status(failing_report(1), context="Autograding") is False
     (warning,) = log.warnings
     assert "could not be reached" in warning
 
@@ -322,10 +323,10 @@ def test_usage_errors_exit_2(tmp_path: Path, server: FakeGitHubServer, capsys: p
     assert run_post(tmp_path, failing_report(1), server.url, mode="bogus")[0] == 2
     assert run_post(tmp_path, failing_report(1), server.url, extra_env={"GITHUB_REPOSITORY": ""})[0] == 2
     parser = argparse.ArgumentParser()
-    post.configure_parser(parser)
+    post_cmd.configure_parser(parser)
     (tmp_path / "bad.json").write_text("{}")
-    assert post.run(parser.parse_args(["--report", str(tmp_path / "bad.json")]), env={}) == 2
-    assert post.run(parser.parse_args(["--report", str(tmp_path / "missing.json")]), env={}) == 2
+    assert post_cmd.run(parser.parse_args(["--report", str(tmp_path / "bad.json")]), env={}) == 2
+    assert post_cmd.run(parser.parse_args(["--report", str(tmp_path / "missing.json")]), env={}) == 2
     assert "cannot read the report" in capsys.readouterr().err
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from grader.cli.terminal import print_report
 from grader.models import Finding, Report, RunStatus, SandboxInfo, Status
 from grader.models import TestScore as Score
 from grader.reporters import actions
 from grader.reporters.actions import annotations, classroom_notices, write_outputs
 from grader.reporters.classroom import classroom_result
 from grader.reporters.markdown import render_summary
-from grader.reporters.terminal import print_report
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

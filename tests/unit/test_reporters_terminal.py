@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
+from grader.cli.terminal import print_report
 from grader.models import Finding, Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.reporters.terminal import print_report
 
 HOSTILE = (
     "[bold red]FAKE PASS[/bold red] [link=https://evil]x[/link] :smile: "

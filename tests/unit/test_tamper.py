@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.batch import BatchContext, Job, grade_all, load_entries
+from grader.batch.jobs import Job
+from grader.batch.runner import BatchContext, grade_all
+from grader.batch.store import load_entries
 from grader.config import ConfigError, load_config
 from grader.gradebook import build_rows
 from grader.models import Report, RunStatus, Status

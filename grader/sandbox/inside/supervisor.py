@@ -20,7 +20,6 @@ Standard library and pytest only: this file runs in the runner image.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ctypes
 import hashlib
@@ -38,7 +37,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-FRAME_MARK = "@@grader-frame@@"
 OUTPUT_LIMIT = 64 * 1024  # bytes of the session's stdout/stderr kept for the report
 # Bytes of one record from the child. The plugin's largest (a teardown with 12 sections of 8K
 # characters, escaped to ASCII JSON: up to 12 bytes per character) stays under 1.5 MB.
@@ -614,11 +612,11 @@ def verify(raw: bytes, key: bytes, state: RunState) -> dict[str, Any] | None:
 
 
 def write_frame(key: bytes, payload: dict[str, Any]) -> None:
-    body = base64.b64encode(json.dumps(payload).encode()).decode()
-    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    from protocol import frame_line  # main() put our folder on sys.path
+
     out = sys.__stdout__
     assert out is not None
-    out.write(f"\n{FRAME_MARK} {mac} {body}\n")
+    out.write(frame_line(key, payload))
     out.flush()
 
 
