@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from grader.sandbox.tracking import ContainerTracker, Stopped
 
 from grader.batch.fingerprint import content_hash, grading_fingerprint
 from grader.batch.jobs import Job, find_submissions, take_shard
@@ -26,6 +25,7 @@ from grader.late import SubmissionTime
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
 from grader.report_json import to_json
+from grader.sandbox.tracking import ContainerTracker, Stopped
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
