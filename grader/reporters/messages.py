@@ -1,4 +1,4 @@
-"""The grader's own messages, recognised in a report and shown in the student's language.
+"""The grader"s own messages, recognised in a report and shown in the student"s language.
 
 Reports (and the JSON written from them) keep these messages in English: the sandbox writes them
 (supervisor, plugin, JUnit writer) and instructors' tools read them. The reporters translate them
@@ -17,109 +17,76 @@ from collections.abc import Callable
 
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator
 
-_NUMBER = r"(?P<seconds>\d+(?:\.\d+)?)"
+_NUMBER = r"\d+(?:\.\d+)?"
+# What a placeholder matches in the English text; any other placeholder matches any text.
+_VALUES = {"seconds": _NUMBER, "points": _NUMBER, "code": r"-?\d+|None", "limit": r"[^()]*",
+           **dict.fromkeys(("signal", "failed", "total", "days", "count", "size"), r"\d+")}
 
-# (English form, message id). The form's named groups are the message id's placeholders; `seconds`
-# is shown as a localised number, `why` is itself translated when it is one of these forms.
-_FORMS: tuple[tuple[str, str], ...] = (
-    (
-        rf"timed out after {_NUMBER} s \(test-timeout\); the test was killed",
-        N_("timed out after {seconds} s (test-timeout); the test was killed"),
-    ),
-    (rf"timed out after {_NUMBER} s \(test-timeout\)", N_("timed out after {seconds} s (test-timeout)")),
-    (
-        rf"timed out after {_NUMBER} s \(the whole run's timeout\)",
-        N_("timed out after {seconds} s (the whole run's timeout)"),
-    ),
-    (rf"timed out after {_NUMBER} s", N_("timed out after {seconds} s")),
-    (
-        r"out of memory \(limit (?P<limit>[^()]*)\): the grader itself was killed",
-        N_("out of memory (limit {limit}): the grader itself was killed"),
-    ),
-    (r"out of memory \(limit (?P<limit>[^()]*)\)", N_("out of memory (limit {limit})")),
-    (
-        r"the test process exited with code (?P<code>-?\d+) before the test finished",
-        N_("the test process exited with code {code} before the test finished"),
-    ),
-    (r"the test process was killed by signal (?P<signal>\d+)", N_("the test process was killed by signal {signal}")),
-    (
-        r"the test session ended before collecting any test: (?P<why>.*)",
-        N_("the test session ended before collecting any test: {why}"),
-    ),
-    (r"the test stopped the test session \((?P<why>.*)\)", N_("the test stopped the test session ({why})")),
-    (
-        r"the sandbox produced no results \(exit code (?P<code>-?\d+|None)\)",
-        N_("the sandbox produced no results (exit code {code})"),
-    ),
-    (r"pytest collected no tests", N_("pytest collected no tests")),
-    (r"no tests found in the tests folder", N_("no tests found in the tests folder")),
-    (r"could not read the test results: (?P<why>.*)", N_("could not read the test results: {why}")),
-    (r"not run: the test run timed out", N_("not run: the test run timed out")),
-    (r"not run: the test run ran out of memory", N_("not run: the test run ran out of memory")),
-    (r"not run", N_("not run")),
-    (
-        r"conflicting results were reported for this test \(the results channel was tampered with\)",
-        N_("conflicting results were reported for this test (the results channel was tampered with)"),
-    ),
-    (
-        r"the submission modified the test framework \((?P<what>.*)\): this result cannot be trusted",
-        N_("the submission modified the test framework ({what}): this result cannot be trusted"),
-    ),
-    (r"collection failure", N_("the test file could not be loaded")),
-    (r'failed on setup with "(?P<why>.*)"', N_('failed while preparing the test: "{why}"')),
-    (r'failed on teardown with "(?P<why>.*)"', N_('failed while cleaning up after the test: "{why}"')),
-    (r"xfail-marked test passes unexpectedly", N_("a test marked as expected to fail passed")),
-    (
-        rf"group cap: (?P<group>.*) \(at most {_NUMBER.replace('seconds', 'points')} points\)",
-        N_("group cap: {group} (at most {points} points)"),
-    ),
-    (r"(?P<failed>\d+) of (?P<total>\d+) subtests? failed", N_("subtests failed: {failed} of {total}")),
-    # The verdict rules (grader.scoring._verdict, grader.collect_plugin._grading_marks); `reason` is
-    # the instructor's or pytest's own text, shown as it is.
-    (
-        r"not graded: (?P<why>.*) \(while running: (?P<reason>.*)\)",
-        N_("not graded: {why} (while running: {reason})"),
-    ),
-    (r"not graded: (?P<why>.*)", N_("not graded: {why}")),
-    # the reason collect_plugin gives a skip mark without one (a group: the text is written in two parts)
-    (
-        r"skipped by the instructor: (?P<default>unconditional skip)",
-        N_("skipped by the instructor: unconditional skip"),
-    ),
-    (r"skipped by the instructor: (?P<reason>.*)", N_("skipped by the instructor: {reason}")),
-    (
-        r"marked xfail by the instructor \(does not run\): (?P<reason>.*)",
-        N_("marked xfail by the instructor (does not run): {reason}"),
-    ),
-    (r"marked xfail by the instructor \(does not run\)", N_("marked xfail by the instructor (does not run)")),
-    (
-        r"marked xfail by the instructor \(not strict\): (?P<reason>.*)",
-        N_("marked xfail by the instructor (not strict): {reason}"),
-    ),
-    (r"marked xfail by the instructor \(not strict\)", N_("marked xfail by the instructor (not strict)")),
-    (r"skipped while running: no points \((?P<why>.*)\)", N_("skipped while running: no points ({why})")),
-    (r"skipped while running: no points", N_("skipped while running: no points")),
-    (r"xfail while running: no points \((?P<why>.*)\)", N_("xfail while running: no points ({why})")),
-    (r"xfail while running: no points", N_("xfail while running: no points")),
-    (r"failed as expected \(xfail\): (?P<reason>.*)", N_("failed as expected (xfail): {reason}")),
-    (r"failed as expected \(xfail\)", N_("failed as expected (xfail)")),
-    (r"could not load the tests: (?P<why>.*)", N_("could not load the tests: {why}")),
-    # the late policy's notes (grader.late), shown in the gradebook
-    (r"1 day late", N_("1 day late")),
-    (r"(?P<days>\d+) days late", N_("{days} days late")),
-    (r"no trusted submission time", N_("no trusted submission time")),
-    (
-        r"the submission has more than (?P<count>\d+) files",
-        N_("the submission has more than {count} files"),
-    ),
-    (
-        r"the submission is larger than (?P<size>\d+) MB \((?P<path>.*) brings it past the limit\)",
-        N_("the submission is larger than {size} MB ({path} brings it past the limit)"),
-    ),
+
+def _english_form(english: str) -> str:
+    """The regular expression of an English text: each `{placeholder}` becomes a named group."""
+    parts = re.split(r"\{(\w+)\}", english)
+    return "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>{_VALUES.get(part, '.*')})"
+                   for i, part in enumerate(parts))
+
+
+# The forms in the order they are tried (the first that matches the whole text wins): a message id
+# alone is the grader"s own English text; a pair is pytest"s English text and the message id that
+# says it for students. The placeholders of a form are those of its message id.
+_MESSAGES: tuple[str | tuple[str, str], ...] = (
+    N_("timed out after {seconds} s (test-timeout); the test was killed"),
+    N_("timed out after {seconds} s (test-timeout)"),
+    N_("timed out after {seconds} s (the whole run's timeout)"),
+    N_("timed out after {seconds} s"),
+    N_("out of memory (limit {limit}): the grader itself was killed"),
+    N_("out of memory (limit {limit})"),
+    N_("the test process exited with code {code} before the test finished"),
+    N_("the test process was killed by signal {signal}"),
+    N_("the test session ended before collecting any test: {why}"),
+    N_("the test stopped the test session ({why})"),
+    N_("the sandbox produced no results (exit code {code})"),
+    N_("pytest collected no tests"),
+    N_("no tests found in the tests folder"),
+    N_("could not read the test results: {why}"),
+    N_("not run: the test run timed out"),
+    N_("not run: the test run ran out of memory"),
+    N_("not run"),
+    N_("conflicting results were reported for this test (the results channel was tampered with)"),
+    N_("the submission modified the test framework ({what}): this result cannot be trusted"),
+    ("collection failure", N_("the test file could not be loaded")),
+    ('failed on setup with "{why}"', N_('failed while preparing the test: "{why}"')),
+    ('failed on teardown with "{why}"', N_('failed while cleaning up after the test: "{why}"')),
+    ("xfail-marked test passes unexpectedly", N_("a test marked as expected to fail passed")),
+    N_("group cap: {group} (at most {points} points)"),
+    ("{failed} of {total} subtests failed", N_("subtests failed: {failed} of {total}")),
+    ("{failed} of {total} subtest failed", N_("subtests failed: {failed} of {total}")),
+    N_("not graded: {why} (while running: {reason})"),
+    N_("not graded: {why}"),
+    N_("skipped by the instructor: unconditional skip"),
+    N_("skipped by the instructor: {reason}"),
+    N_("marked xfail by the instructor (does not run): {reason}"),
+    N_("marked xfail by the instructor (does not run)"),
+    N_("marked xfail by the instructor (not strict): {reason}"),
+    N_("marked xfail by the instructor (not strict)"),
+    N_("skipped while running: no points ({why})"),
+    N_("skipped while running: no points"),
+    N_("xfail while running: no points ({why})"),
+    N_("xfail while running: no points"),
+    N_("failed as expected (xfail): {reason}"),
+    N_("failed as expected (xfail)"),
+    N_("could not load the tests: {why}"),
+    N_("1 day late"),
+    N_("{days} days late"),
+    N_("no trusted submission time"),
+    N_("the submission has more than {count} files"),
+    N_("the submission is larger than {size} MB ({path} brings it past the limit)"),
+)
+_FORMS: tuple[tuple[str, str], ...] = tuple(
+    (_english_form(m), m) if isinstance(m, str) else (_english_form(m[0]), m[1]) for m in _MESSAGES
 )
 _COMPILED = tuple((re.compile(form, re.DOTALL), msgid) for form, msgid in _FORMS)
 
-# Lines the grader writes into a test's details around pytest's text: the list of failed subtests
+# Lines the grader writes into a test"s details around pytest"s text: the list of failed subtests
 # (grader/sandbox/inside/junitxml.py, fail_for_subtests). Each is a whole line of its own.
 _DETAIL_LINES = tuple(
     (re.compile(form), msgid)
@@ -133,7 +100,7 @@ _DETAIL_LINES = tuple(
 
 
 def translate_details(text: str, t: Translator) -> str:
-    """A test's details with the grader's own lines in the translator's language; pytest's text as is."""
+    """A test"s details with the grader"s own lines in the translator"s language; pytest"s text as is."""
     if t.language == DEFAULT_LANGUAGE or not text:
         return text
     lines = text.split("\n")
@@ -147,7 +114,7 @@ def translate_details(text: str, t: Translator) -> str:
 
 
 def translate_message(text: str, t: Translator, *, depth: int = 0) -> str:
-    """`text` in the translator's language when it is one of the grader's own forms, else as is."""
+    """`text` in the translator"s language when it is one of the grader"s own forms, else as is."""
     if t.language == DEFAULT_LANGUAGE or depth > 2:
         return text
     stripped = text.strip()
