@@ -17,7 +17,6 @@ from grader.github_api import (
 from grader.i18n import DEFAULT_LANGUAGE
 from grader.models import Report
 from grader.post import (
-    _STATE,
     CLASSROOM_BOT,
     CLASSROOM_FEEDBACK_TITLE,
     MAX_ANNOTATIONS,
@@ -26,11 +25,11 @@ from grader.post import (
     comment_body,
     comment_marker,
     plan_check_run,
-    status_description,
+    status_payload,
     summary_markdown,
 )
 from grader.reporters import actions
-from grader.reporters.escape import bmp_only, one_line
+from grader.reporters.escape import one_line
 
 
 class Log:
@@ -135,13 +134,7 @@ class Poster:
 
     def status(self, report: Report, *, context: str) -> bool:
         ctx = self.ctx
-        data: dict[str, Any] = {
-            "state": _STATE[report.status],
-            "description": status_description(report, self.language),
-            "context": bmp_only(one_line(context, 255), code=True),
-        }
-        if ctx.run_url:
-            data["target_url"] = ctx.run_url
+        data = status_payload(report, context=context, language=self.language, target_url=ctx.run_url)
         try:
             self.rest.repos.create_commit_status(ctx.owner, ctx.repo, ctx.sha, data=_body(data))
         except GitHubException as exc:

@@ -103,6 +103,18 @@ def status_description(report: Report, language: str = DEFAULT_LANGUAGE) -> str:
     return bmp_only(truncate(text, STATUS_DESCRIPTION_MAX_CHARS, sep=" "), code=True)
 
 
+def status_payload(report: Report, *, context: str, language: str, target_url: str | None) -> dict[str, str]:
+    """The commit status to create (POST /repos/{owner}/{repo}/statuses/{sha})."""
+    data = {
+        "state": _STATE[report.status],
+        "description": status_description(report, language),
+        "context": bmp_only(one_line(context, 255), code=True),
+    }
+    if target_url:
+        data["target_url"] = target_url
+    return data
+
+
 def fit_bytes(text: str, max_bytes: int) -> str:
     """`text`, shortened with a note when needed, so that its UTF-8 encoding fits in `max_bytes`."""
     if utf8_len(text) <= max_bytes:
