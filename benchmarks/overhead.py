@@ -3,8 +3,13 @@ pytest on the host, on the bundled example assignment (correct solution). Median
 
     .venv/bin/python benchmarks/overhead.py [--runs 10] [--image pytest-grader-runner:latest]
 
-Prints a table of medians and ratios, and the machine it ran on. Target: `grader run` at most 1.3x
-the bare `docker run`.
+Prints a table of medians and ratios, the machine it ran on and its load average. Target: `grader run`
+at most 1.3x the bare `docker run`.
+
+The commands take turns (one run of each per round), so that a load that comes and goes on a shared
+machine weighs on all of them alike. The grader runs with its bytecode written (as after `pip install`
+or the action's install step): with PYTHONDONTWRITEBYTECODE set in the environment it would compile its
+own modules on every run (about 40 ms), which no installed grader does.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "examples" / "assignment"
 
 
-def timed(fn: Callable[[], object], runs: int) -> list[float]:
-    fn()  # warm-up: page cache, image layers, Python bytecode
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def timed(commands: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Each command once per round, `runs` rounds, after one warm-up round (page cache, image layers,
+    Python bytecode)."""
+    for fn in commands.values():
         fn()
-        out.append(time.perf_counter() - start)
+    out: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, fn in commands.items():
+            start = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - start)
     return out
 
 
@@ -54,6 +63,10 @@ def machine() -> str:
     docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True)
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, Linux {platform.release()}, "
             f"Python {platform.python_version()}, Docker {docker.stdout.strip() or '?'}")
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -89,13 +102,16 @@ def main() -> int:
                                "--quiet"]
         # Plugins installed in the environment (hypothesis, ...) would slow the host run unfairly.
         env = dict(os.environ, PYTHONPATH=str(sub), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
-        results = {
-            "pytest on the host": timed(lambda: run(host_pytest, env=env), args.runs),
-            "bare hardened docker run": timed(lambda: run(bare_docker), args.runs),
-            "grader run": timed(lambda: run(grader_run), args.runs),
-        }
+        grader_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        before = load()
+        results = timed({
+            "pytest on the host": lambda: run(host_pytest, env=env),
+            "bare hardened docker run": lambda: run(bare_docker),
+            "grader run": lambda: run(grader_run, env=grader_env),
+        }, args.runs)  # fmt: skip
     base = statistics.median(results["bare hardened docker run"])
     print(f"machine: {machine()}")
+    print(f"{before} before, {load()} after")
     print(f"assignment: examples/assignment ({args.submission.name}), {args.runs} runs each, median\n")
     print(f"| {'command':<26} | {'median s':>8} | {'min s':>6} | {'vs docker run':>13} |")
     print(f"|{'-' * 28}|{'-' * 10}|{'-' * 8}|{'-' * 15}|")

@@ -1,7 +1,9 @@
 """One table for a whole class: rows from reports, then CSV, Markdown and a histogram.
 
-`build_rows` is pure (reports + late policy -> rows); the renderers are pure functions of rows; only
-`write_gradebook` touches the disk.
+`build_rows` is pure (reports -> rows); the renderers are pure functions of rows; only `write_gradebook`
+touches the disk. A report's `score` is its final score and `late` says what the late policy took
+(grader.late); given a deadline or a submission time of its own (`--config`, `--times`) the gradebook
+applies the same function again, from the report's `raw_score`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from grader.classroom_roster import scale
 from grader.config import LatePenalty
+from grader.github.roster import scale
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from grader.late import LateResult, SubmissionTime, apply_late_policy, format_time
+from grader.late import LateResult, SubmissionTime, format_time, late_policy_again, late_result, stored_time
 from grader.models import Report, RunStatus, Status
 from grader.table_cells import _md, _num, local_number
 from grader.tamper import protected_changes
@@ -100,7 +102,10 @@ class Row:
         return self.status in (RunStatus.ERROR.value, NOT_GRADED)
 
 
-def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: LatePenalty | None) -> tuple[Row, ...]:
+def build_rows(
+    entries: Iterable[Entry], *, deadline: datetime | None = None, penalty: LatePenalty | None = None
+) -> tuple[Row, ...]:
+    """One row per entry, sorted by name. `deadline`/`penalty`: grading.yml's, when the caller has it."""
     rows = []
     for entry in sorted(entries, key=lambda e: e.name):
         report = entry.report
@@ -119,7 +124,9 @@ def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: 
                 )
             )
             continue
-        late = apply_late_policy(report.score, deadline=deadline, penalty=penalty, submitted=entry.submitted)
+        report = late_policy_again(report, entry.submitted, deadline=deadline, penalty=penalty)
+        late = late_result(report)
+        submitted = entry.submitted or stored_time(report)
         notes = [n for n in (_one_line(report.error or ""), late.note, entry.note) if n]
         rows.append(
             Row(
@@ -128,7 +135,7 @@ def build_rows(entries: Iterable[Entry], *, deadline: datetime | None, penalty: 
                 late=late,
                 max_score=round(report.max_score, 2),
                 findings=len(report.integrity),
-                submitted=entry.submitted,
+                submitted=submitted,
                 note="; ".join(notes),
                 tests=tuple(TestCell(t.name, round(t.score, 2), t.status) for t in report.tests),
                 classroom_points=_scaled(entry.classroom, report.max_score),

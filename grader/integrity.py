@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader.equality import equality_findings
 from grader.models import Finding
-from grader.sandbox.inside.protocol import FRAME_MARK
+from grader.sandbox.inside.protocol import FRAME_MARK, FRAMEWORK_LAZY_IMPORTS
 from grader.staging import display_path
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
@@ -111,8 +111,6 @@ def scan_submission(root: Path, files: Iterable[str]) -> tuple[Finding, ...]:
 
 def shadowed_modules(files: Iterable[str]) -> list[Finding]:
     """One line per top-level file named like a standard module: which module, and what to do."""
-    from grader.sandbox.inside.child import FRAMEWORK_LAZY_IMPORTS
-
     out = []
     for rel in files:
         if "/" not in rel and rel.endswith(".py"):

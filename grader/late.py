@@ -9,26 +9,31 @@ decides lateness. The time that counts is one the student cannot forge:
 - in batch mode, a time the instructor supplies (`--times FILE`, `--submitted-at`) or the push time that
   GitHub's repository activity API records for the graded commit (see `grader.repos`).
 
-`apply_late_policy` is a pure function of the score, the deadline, the penalty and that time.
+`apply_late_policy` is a pure function of a report, the deadline, the penalty and that time. `grader run` and
+`grader batch` both apply it before writing the report, so `Report.score` is always the final score and the
+same submission graded at the same submission time gives the same report either way.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from grader.config import GradingConfig, LatePenalty
 from grader.errors import UsageError
-from grader.models import Report
+from grader.github.settings import GitHubSettings
+from grader.models import REPORT_VERSION, Adjustment, AdjustmentKind, Late, Report
+from grader.rounding import from_cents, to_cents
 
 _DAY = timedelta(days=1)
 _ZONE_RE = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
+NO_TIME = "no trusted submission time"
 
 
 class TimeError(UsageError, ValueError):
@@ -45,36 +50,100 @@ class SubmissionTime:
 
 @dataclass(frozen=True)
 class LateResult:
-    raw: float  # the report's score
-    final: float  # after the late penalty, rounded to 2 decimals
+    """A report's late line as the gradebook shows it."""
+
+    raw: float  # the score before the late penalty
+    final: float  # the report's score
     days_late: int  # started days after the deadline; 0 when on time or unknown
     penalty_percent: float  # percent of the raw score lost
     note: str = ""  # e.g. "no trusted submission time", shown to the instructor
 
 
 def apply_late_policy(
-    score: float,
+    report: Report,
     *,
     deadline: datetime | None,
     penalty: LatePenalty | None,
     submitted: SubmissionTime | None,
-) -> LateResult:
-    """Raw and final score: every started day past the deadline costs `per_day` percent, at most `max`.
+) -> Report:
+    """The report with `late` set and, when points are lost, a late-penalty adjustment after the others.
 
-    A deadline without a penalty only reports the days late. Without a trusted submission time nothing is
-    deducted and the note says so: the instructor decides, the grader never guesses from a commit date.
+    Every started day past the deadline costs `per_day` percent of the raw score, at most `max`; the final
+    score is rounded to the nearest cent (exact arithmetic, ties to even) and the penalty is the difference,
+    so tests + adjustments still add up to `score`. A deadline without a penalty only records the days late.
+    Without a trusted submission time nothing is deducted: the instructor decides, the grader never guesses
+    from a commit date. Computed from `raw_score`, so applying it again (another time, another deadline)
+    replaces the earlier late line instead of adding to it.
     """
-    raw = round(score, 2)
+    base = replace(
+        report,
+        score=report.raw_score,
+        late=None,
+        version=REPORT_VERSION,  # a version 2 report (a raw score) now has the meaning of this version's
+        adjustments=tuple(a for a in report.adjustments if a.kind is not AdjustmentKind.LATE_PENALTY),
+    )
     if deadline is None:
-        return LateResult(raw=raw, final=raw, days_late=0, penalty_percent=0.0)
+        return base
+    per_day, cap = (penalty.per_day, penalty.max) if penalty is not None else (None, None)
     if submitted is None:
-        return LateResult(raw=raw, final=raw, days_late=0, penalty_percent=0.0, note="no trusted submission time")
+        late = Late(deadline, None, 0, per_day, cap, penalty_percent=0.0, penalty=0.0)
+        return replace(base, late=late)
     days = days_late(submitted.at, deadline)
-    percent = 0.0 if penalty is None else min(days * penalty.per_day, penalty.max)
-    final = round(raw * (1 - percent / 100), 2)
+    percent = 0.0 if penalty is None else round(min(days * penalty.per_day, penalty.max), 2) + 0.0
+    raw = to_cents(base.score)
+    cut = raw - round(raw * (100 - Fraction(repr(percent))) / 100)  # repr: 33.3 is 333/10, not the double
+    late = Late(deadline, submitted.at, days, per_day, cap, penalty_percent=percent, penalty=from_cents(cut))
+    if not cut:
+        return replace(base, late=late)
+    line = Adjustment(late_line_name(days, percent), from_cents(-cut), 0.0, AdjustmentKind.LATE_PENALTY)
+    return replace(base, score=from_cents(raw - cut), late=late, adjustments=(*base.adjustments, line))
+
+
+def late_line_name(days: int, percent: float) -> str:
+    """The late penalty's line, in English (reporters.messages translates these forms)."""
+    if days == 1:
+        return f"late penalty: 1 day late ({percent:g}%)"
+    return f"late penalty: {days} days late ({percent:g}%)"
+
+
+def late_result(report: Report) -> LateResult:
+    """The gradebook's view of a report's late line (no `late`: no deadline, nothing deducted)."""
+    late = report.late
+    if late is None:
+        return LateResult(raw=report.raw_score, final=report.score, days_late=0, penalty_percent=0.0)
+    days = late.days_late
     # both forms spelt out: reporters.messages translates them in the gradebook's Markdown
     note = "" if not days else "1 day late" if days == 1 else f"{days} days late"
-    return LateResult(raw=raw, final=final, days_late=days, penalty_percent=round(percent, 2), note=note)
+    if late.submitted_at is None:
+        note = NO_TIME
+    return LateResult(report.raw_score, report.score, days, late.penalty_percent, note)
+
+
+def late_policy_again(
+    report: Report, submitted: SubmissionTime | None, *, deadline: datetime | None, penalty: LatePenalty | None
+) -> Report:
+    """The gradebook's report: as stored, or with the late policy applied again when the instructor gives a
+    deadline (grading.yml's) or a submission time the report was not graded with (`--times`).
+
+    Reports before version 3 carry no late line: their score is taken as the raw score (what `grader batch`
+    stored then) and the config's policy applies with the time in meta.json, as the gradebook always did.
+    """
+    stored = report.late
+    if deadline is None and stored is not None:  # the report's own policy, perhaps with another time
+        if submitted is None or submitted.at == stored.submitted_at:
+            return report
+        deadline = stored.deadline
+        cap = 100.0 if stored.max_percent is None else stored.max_percent
+        penalty = None if stored.per_day is None else LatePenalty(stored.per_day, cap)
+    elif deadline is None:
+        return report
+    return apply_late_policy(report, deadline=deadline, penalty=penalty, submitted=submitted or stored_time(report))
+
+
+def stored_time(report: Report) -> SubmissionTime | None:
+    """The time a report was graded with (a `grader run --json` report has no meta.json: its push time)."""
+    at = report.late.submitted_at if report.late is not None else None
+    return SubmissionTime(at, "report") if at is not None else None
 
 
 def days_late(submitted_at: datetime, deadline: datetime) -> int:
@@ -151,26 +220,17 @@ def submission_time_from_event(event_name: str, payload: Mapping[str, object]) -
         return None
 
 
-def submission_time_from_env(env: Mapping[str, str], *, now: datetime | None = None) -> SubmissionTime | None:
+def submission_time_from_env(github: GitHubSettings, *, now: datetime | None = None) -> SubmissionTime | None:
     """The submission time of a single `grader run` under GitHub Actions, or None outside Actions.
 
-    `GITHUB_RUN_ID`/`GITHUB_RUN_NUMBER`/`GITHUB_RUN_ATTEMPT` carry no timestamp, so: the push event's
-    `repository.pushed_at` when a push triggered the run; otherwise the runner's clock now, which is after
-    the run started and so never earlier than when the code arrived (conservative for the student).
+    The run's id, number and attempt carry no timestamp, so: the push event's `repository.pushed_at` when
+    a push triggered the run; otherwise the runner's clock now, which is after the run started and so
+    never earlier than when the code arrived (conservative for the student).
     """
-    if env.get("GITHUB_ACTIONS") != "true":
+    if not github.in_actions:
         return None
-    event_path = env.get("GITHUB_EVENT_PATH")
-    if event_path:
-        try:
-            payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            payload = None
-        if isinstance(payload, Mapping):
-            found = submission_time_from_event(env.get("GITHUB_EVENT_NAME", ""), payload)
-            if found is not None:
-                return found
-    return SubmissionTime(at=now or datetime.now(UTC), source="run-clock")
+    found = submission_time_from_event(github.event_name, github.event)
+    return found or SubmissionTime(at=now or datetime.now(UTC), source="run-clock")
 
 
 def format_time(at: datetime | None) -> str:
@@ -180,19 +240,9 @@ def format_time(at: datetime | None) -> str:
     return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def apply_to_report(report: Report, config: GradingConfig, submitted: SubmissionTime | None) -> Report:
-    """The report with the late penalty applied to its total and to every test's score (GitHub Classroom
-    sums the tests), rounded to 2 decimals. Unchanged when nothing is deducted."""
-    late = apply_late_policy(report.score, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted)
-    if late.penalty_percent == 0:
-        return report
-    from grader.rounding import rescale  # largest remainder: the tests still add up to the final score
-
-    return rescale(report, late.final)
-
-
 def apply_to_report_from_env(
-    report: Report, config: GradingConfig, env: Mapping[str, str], *, now: datetime | None = None
+    report: Report, config: GradingConfig, github: GitHubSettings, *, now: datetime | None = None
 ) -> Report:
-    """`grader run` under GitHub Actions: the late policy with the run's unforgeable submission time."""
-    return apply_to_report(report, config, submission_time_from_env(env, now=now))
+    """`grader run`: the late policy with the run's unforgeable submission time (none outside Actions)."""
+    submitted = submission_time_from_env(github, now=now)
+    return apply_late_policy(report, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted)

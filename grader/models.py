@@ -8,9 +8,12 @@ produce and consume it are functions in their own modules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
-REPORT_VERSION = 2  # 2: tests[].subtests and .graded, adjustments
+# 2: tests[].subtests and .graded, adjustments; 3: raw_score, late, adjustments[].kind, and `score` is always
+# the final score (a late penalty is an adjustment, not a rescaling of the tests)
+REPORT_VERSION = 3
 
 
 class Status(StrEnum):
@@ -62,9 +65,14 @@ class SubtestCounts:
         return self.passed + self.failed
 
 
+class AdjustmentKind(StrEnum):
+    GROUP_CAP = "group-cap"  # a group's points above its cap (score and max_score <= 0)
+    LATE_PENALTY = "late-penalty"  # points the late policy takes (score < 0, max_score 0)
+
+
 @dataclass(frozen=True)
 class Adjustment:
-    """A line of the score that is not a test: a group cap (negative points), named for what it is.
+    """A line of the score that is not a test (negative points), named for what it is.
 
     The tests' scores plus the adjustments' add up to the report's score, and their maxima to its
     max_score, exactly at 2 decimals.
@@ -73,6 +81,23 @@ class Adjustment:
     name: str
     score: float
     max_score: float
+    kind: AdjustmentKind = AdjustmentKind.GROUP_CAP
+
+
+@dataclass(frozen=True)
+class Late:
+    """What grading.yml's deadline and late-penalty did to a report (grader.late.apply_late_policy).
+
+    `penalty` is the points the late line of `Report.adjustments` takes: raw_score - score.
+    """
+
+    deadline: datetime
+    submitted_at: datetime | None  # the trusted submission time; None: unknown, nothing deducted
+    days_late: int  # started days after the deadline (0: on time or unknown)
+    per_day: float | None  # the policy: percent lost per started day, None: the deadline only reports lateness
+    max_percent: float | None  # the policy's cap, percent
+    penalty_percent: float  # percent of raw_score lost
+    penalty: float  # points lost, whole cents
 
 
 @dataclass(frozen=True)
@@ -151,6 +176,9 @@ class TestScore:
 
 @dataclass(frozen=True)
 class Report:
+    """One graded submission. `score` is always the final score: the tests' scores plus every adjustment
+    (group caps, then the late penalty); `raw_score` is the score before the late penalty."""
+
     score: float
     max_score: float
     status: RunStatus
@@ -160,7 +188,15 @@ class Report:
     error: str | None = None  # one line saying why the run itself broke, when it did
     output: str = ""  # the session's captured stdout/stderr (bounded), for instructors
     version: int = REPORT_VERSION
-    adjustments: tuple[Adjustment, ...] = ()  # group caps, after the tests
+    adjustments: tuple[Adjustment, ...] = ()  # group caps, after the tests; then the late penalty, if any
+    late: Late | None = None  # None: no deadline in grading.yml
+
+    @property
+    def raw_score(self) -> float:
+        """The tests' scores after group caps, before the late penalty (what it scores on time)."""
+        if self.late is None:
+            return self.score
+        return round(self.score + self.late.penalty, 2) + 0.0
 
     @property
     def passed(self) -> int:

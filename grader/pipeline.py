@@ -8,27 +8,28 @@ both -> sandbox -> JUnit XML -> parsed cases -> scored Report
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import docker
+from typing import TYPE_CHECKING, Any
 
 from grader.config import GradingConfig
 from grader.errors import UsageError
-from grader.integrity import scan_submission
-from grader.junit import parse_junit
-from grader.manifest import collect_expected
-from grader.models import ExpectedTest, JUnitReport, Report
-from grader.reporters.escape import one_line
+from grader.manifest import collect_expected, default_cache_dir
+from grader.models import ExpectedTest, Finding, JUnitReport, Report
+from grader.paths import relative_tests_prefix, relocate_test_files
 from grader.sandbox import DockerUnavailable, SandboxSpec, docker_client, run_sandbox
-from grader.scoring import score_report
 from grader.staging import stage_submission, stage_tests
+
+if TYPE_CHECKING:
+    import docker
+
+# Only what starting the sandbox needs is imported with this module. Scoring, JUnit parsing and the scan
+# (junitparser, Babel through the reporters...: about 100 ms) are imported while the container runs (see
+# `_prepare_scoring`), off the run's critical path (issue #15).
 
 DEFAULT_IMAGE = "pytest-grader-runner:latest"
 
@@ -65,7 +66,7 @@ def prepared_tests(config: GradingConfig) -> Iterator[PreparedTests]:
             raise TestsError(staged.error)
         os.chmod(tmp, 0o755)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="collect") as pool:
-            yield PreparedTests(staged.path, pool.submit(collect_expected, staged.path))
+            yield PreparedTests(staged.path, pool.submit(collect_expected, staged.path, cache=default_cache_dir()))
 
 
 def grade(
@@ -76,12 +77,17 @@ def grade(
     tests: PreparedTests | None = None,
     client: docker.DockerClient | None = None,
     on_container: Callable[[Any], None] | None = None,
+    while_running: Callable[[], object] | None = None,
+    on_junit: Callable[[str], None] | None = None,
 ) -> Report:
     """Grade one submission. Raises DockerUnavailable, TestsError or CollectionError; never for the submission.
-    `on_container` is the sandbox's container hook (`run_sandbox(on_created=...)`)."""
+    `on_container` is the sandbox's container hook (`run_sandbox(on_created=...)`). `while_running` is the
+    caller's own preparation (e.g. importing its reporters), run in a thread while the sandbox runs.
+    `on_junit` receives the sandbox's JUnit XML when it parsed (`grader run --junit` writes it)."""
     if tests is None:
         with prepared_tests(config) as prepared:
-            return grade(submission, config, image=image, tests=prepared, client=client, on_container=on_container)
+            return grade(submission, config, image=image, tests=prepared, client=client, on_container=on_container,
+                         while_running=while_running, on_junit=on_junit)  # fmt: skip
     client = client or docker_client()
     # The instructor's collection (a background thread, see prepared_tests) is waited for only after the
     # sandbox ran: it overlaps the container's start-up and run instead of delaying them (issue #15).
@@ -94,11 +100,19 @@ def grade(
             staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
             findings = list(staged.findings)
             if staged.error:
+                from grader.scoring import score_report
+
                 return score_report(tests.expected, JUnitReport(cases=()), config, findings=tuple(findings),
                                     run_error=staged.error)
-            # The static scan is independent of the run: overlap it with the container's start-up.
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                scan = pool.submit(scan_submission, staged.path, staged.files)
+            # The static scan and the imports that scoring needs are independent of the run: they overlap
+            # the container's run, once it started (threads busy before would delay the start requests).
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="overlap") as pool:
+                overlapped: list[Future[tuple[Finding, ...]]] = []
+
+                def started() -> None:
+                    overlapped.append(pool.submit(_scan, staged.path, staged.files))
+                    pool.submit(_prepare_scoring, while_running)
+
                 spec = SandboxSpec(
                     image=image,
                     submission=staged.path,
@@ -108,18 +122,24 @@ def grade(
                     test_timeout=config.test_timeout,
                 )
                 stage = "running the sandbox"
-                result = run_sandbox(spec, client, on_created=on_container)
+                result = run_sandbox(spec, client, on_created=on_container, on_started=started)
                 stage = "scanning the submission"
-                findings.extend(scan.result())
+                findings.extend(overlapped[0].result() if overlapped else _scan(staged.path, staged.files))
         findings.extend(result.findings)
         stage = "reading the test results"
+        from grader.junit import parse_junit
+
         junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
+        if on_junit is not None and result.junit_xml is not None and junit.error is None:
+            on_junit(result.junit_xml)
     except DockerUnavailable:
         raise  # the engine, not the submission: the caller stops starting sandboxes
     except Exception as exc:  # anything else still ends in a report (issue #11)
         return internal_error_report(tests.expected, config, stage, exc)
     expected = tests.expected
     try:
+        from grader.scoring import score_report
+
         report = score_report(
             expected,
             junit,
@@ -130,7 +150,7 @@ def grade(
             run_error=result.error or junit.error,
             output=result.output,
         )
-        return relocate_test_files(report, _tests_prefix(config.tests, submission), staged.files)
+        return relocate_test_files(report, relative_tests_prefix(config.tests, submission), staged.files)
     except Exception as exc:  # same catch-all for the scoring stage
         return internal_error_report(expected, config, "scoring the results", exc)
 
@@ -139,39 +159,26 @@ def internal_error_report(
     expected: tuple[ExpectedTest, ...], config: GradingConfig, stage: str, exc: BaseException
 ) -> Report:
     """An `error` report for an exception the grader did not foresee: every test an error, one line why."""
+    from grader.reporters.escape import one_line
+    from grader.scoring import score_report
+
     detail = one_line(f"{type(exc).__name__}: {exc}", 300)
     reason = f"the grader failed while {stage} ({detail}); nothing was graded, please report this"
     return score_report(expected, JUnitReport(cases=()), config, run_error=reason)
 
 
-_SANDBOX_PATHS = re.compile(r"(?:\.\.(?:/\.\.)*)?(/mnt/tests/|/workspace/)")
+def _scan(root: Path, files: frozenset[str]) -> tuple[Finding, ...]:
+    from grader.integrity import scan_submission
+
+    return scan_submission(root, files)
 
 
-def _readable_paths(text: str, tests_prefix: str) -> str:
-    """Tracebacks name the sandbox's folders; students know their repository's."""
-    return _SANDBOX_PATHS.sub(lambda m: tests_prefix if m.group(1) == "/mnt/tests/" else "", text)
+def _prepare_scoring(then: Callable[[], object] | None) -> None:
+    """Import what reading and scoring the results needs, then run the caller's preparation, while the
+    sandbox runs. An import that fails here is not reported here: it fails again where it is used."""
+    import grader.junit
+    import grader.reporters.escape
+    import grader.scoring  # noqa: F401
 
-
-def _tests_prefix(tests: Path, submission: Path) -> str:
-    """The tests folder relative to the submission ("tests/"), when it lies inside it (Classroom layout)."""
-    try:
-        rel = tests.resolve().relative_to(submission.resolve())
-    except ValueError:
-        return ""
-    return "" if rel == Path(".") else rel.as_posix() + "/"
-
-
-def relocate_test_files(report: Report, tests_prefix: str, submission_files: frozenset[str]) -> Report:
-    """Make every path relative to the submission: student files already are; a location that fell
-    back to the test file is relative to the tests folder, so it gets that folder's prefix; paths
-    inside the sandbox (/workspace/..., /mnt/tests/...) in messages become the repository's."""
-    tests = tuple(
-        replace(
-            t,
-            file=tests_prefix + t.file if tests_prefix and t.file and t.file not in submission_files else t.file,
-            message=_readable_paths(t.message, tests_prefix),
-            details=_readable_paths(t.details, tests_prefix),
-        )
-        for t in report.tests
-    )
-    return replace(report, tests=tests)
+    if then is not None:
+        then()

@@ -1,8 +1,10 @@
 """The `--json` report: a stable, versioned contract (schema in grader/schemas/report.schema.json).
 
 Keys never change meaning within a `version`; adding a key is a new version.  Scores are numbers
-rounded to 2 decimals, durations to 3.  This is the instructor's view: hidden tests keep their
-details here; student-facing reporters strip them.
+rounded to 2 decimals, durations to 3, times ISO 8601 in UTC.  Since version 3 `score` is always the final
+score (after group caps and the late penalty) and `raw_score` the score before the late penalty; in version 2
+`grader run` under Actions wrote the penalised score and `grader batch` the raw one, and nothing said which.
+This is the instructor's view: hidden tests keep their details here; student-facing reporters strip them.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.late import TimeError, format_time, parse_time
 from grader.models import (
     REPORT_VERSION,
     Adjustment,
+    AdjustmentKind,
     Finding,
+    Late,
     Report,
     RunStatus,
     SandboxInfo,
@@ -34,12 +39,15 @@ def to_json(report: Report) -> dict[str, Any]:
     return {
         "version": report.version,
         "score": _score(report.score),
+        "raw_score": _score(report.raw_score),
         "max_score": _score(report.max_score),
         "status": report.status.value,
         "error": report.error,
+        "late": None if report.late is None else _late(report.late),
         "tests": [_test(t) for t in report.tests],
         "adjustments": [
-            {"name": a.name, "score": _signed(a.score), "max_score": _signed(a.max_score)} for a in report.adjustments
+            {"kind": a.kind.value, "name": a.name, "score": _signed(a.score), "max_score": _signed(a.max_score)}
+            for a in report.adjustments
         ],
         "integrity": [{"kind": f.kind, "path": f.path, "detail": f.detail} for f in report.integrity],
         "sandbox": {
@@ -96,16 +104,44 @@ def from_json(data: dict[str, Any]) -> Report:
                 duration_s=float(sandbox["duration_s"]),
             ),
             output=data["output"],
-            # version 1 reports have no adjustments (and no subtests / graded per test)
+            # version 1 reports have no adjustments (and no subtests / graded per test); before version 3
+            # every adjustment was a group cap and there was no late line: `score` is taken as it stands
             adjustments=tuple(
-                Adjustment(name=a["name"], score=float(a["score"]), max_score=float(a["max_score"]))
+                Adjustment(name=a["name"], score=float(a["score"]), max_score=float(a["max_score"]),
+                           kind=AdjustmentKind(a.get("kind", AdjustmentKind.GROUP_CAP.value)))
                 for a in data.get("adjustments", ())
             ),
+            late=None if data.get("late") is None else _late_from(data["late"]),
         )
     except KeyError as exc:
         raise ValueError(f"not a grader report: missing key {exc.args[0]!r}") from None
-    except (TypeError, AttributeError) as exc:
+    except (TypeError, AttributeError, TimeError) as exc:
         raise ValueError(f"not a grader report: {exc}") from None
+
+
+def _late(late: Late) -> dict[str, Any]:
+    policy = None if late.per_day is None else {"per_day": late.per_day, "max": late.max_percent}
+    return {
+        "deadline": format_time(late.deadline),
+        "submitted_at": format_time(late.submitted_at) if late.submitted_at is not None else None,
+        "days_late": late.days_late,
+        "policy": policy,
+        "penalty_percent": late.penalty_percent,
+        "penalty": _score(late.penalty),
+    }
+
+
+def _late_from(data: dict[str, Any]) -> Late:
+    policy = data["policy"]
+    return Late(
+        deadline=parse_time(data["deadline"]),
+        submitted_at=None if data["submitted_at"] is None else parse_time(data["submitted_at"]),
+        days_late=int(data["days_late"]),
+        per_day=None if policy is None else float(policy["per_day"]),
+        max_percent=None if policy is None else float(policy["max"]),
+        penalty_percent=float(data["penalty_percent"]),
+        penalty=float(data["penalty"]),
+    )
 
 
 def _test(t: TestScore) -> dict[str, Any]:

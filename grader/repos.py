@@ -5,7 +5,7 @@ folder of its own, at `--ref` (a branch, tag or commit; default: the remote's de
 `--deadline`, at what was pushed before the deadline.
 
 Which commit and which time count:
-- GitHub repositories: GitHub's repository activity API (`GET /repos/{owner}/{repo}/activity`) records
+- GitHub repositories: GitHub's repository activity API (`grader.github.activity`) records
   every push with a server-side timestamp. With `--deadline` the graded commit is the head of the last push
   to the branch before the deadline, and its push time is the submission time. Without it, the submission
   time is the time of the first push that made the graded commit the head of the branch.
@@ -21,24 +21,22 @@ exported without a .git folder.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
-from grader.late import SubmissionTime, TimeError, format_time, parse_time
+from grader.late import SubmissionTime, format_time
+
+if TYPE_CHECKING:
+    from grader.github.activity import PushRecord
 
 GIT_TIMEOUT_S = 300.0
-API_TIMEOUT_S = 30.0
-MAX_ACTIVITY_PAGES = 10  # 1 000 pushes per repository
 _GITHUB_URL_RE = re.compile(
     r"^(?:https://(?:[^@/]+@)?github\.com/|git@github\.com:|ssh://git@github\.com/)"
     r"(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
@@ -64,16 +62,6 @@ class Checkout:
     commit: str
     submitted: SubmissionTime | None  # trusted push time, when there is one
     note: str = ""  # e.g. why there is no trusted time
-
-
-@dataclass(frozen=True)
-class Push:
-    """One entry of GitHub's repository activity: the branch `ref` moved to `after` at `at`."""
-
-    after: str
-    ref: str
-    at: datetime
-    kind: str  # push, force_push, branch_creation, pr_merge, merge_queue_merge
 
 
 # -- the repositories file ----------------------------------------------------------------------------------
@@ -123,94 +111,6 @@ def load_repos(path: Path) -> tuple[RepoSpec, ...]:
     if not specs:
         raise RepoError(f"{path}: no repositories listed (one git URL or local path per line)")
     return specs
-
-
-# -- GitHub's record of pushes ------------------------------------------------------------------------------
-
-
-Opener = Callable[[urllib.request.Request, float], tuple[bytes, Mapping[str, str]]]
-
-
-def _urlopen(request: urllib.request.Request, timeout: float) -> tuple[bytes, Mapping[str, str]]:
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read(10 * 1024 * 1024), dict(response.headers.items())
-
-
-@dataclass(frozen=True)
-class GitHubApi:
-    url: str = "https://api.github.com"
-    token: str | None = None
-    opener: Opener = _urlopen
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> GitHubApi:
-        token = env.get("GRADER_GITHUB_TOKEN") or env.get("GH_TOKEN") or env.get("GITHUB_TOKEN") or None
-        return cls(url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"), token=token)
-
-    def pushes(self, owner: str, repo: str, *, ref: str) -> tuple[Push, ...]:
-        """Pushes that moved `ref` (refs/heads/NAME), newest first, at most MAX_ACTIVITY_PAGES pages."""
-        query = urllib.parse.urlencode({"ref": ref, "direction": "desc", "per_page": 100})
-        url: str | None = f"{self.url}/repos/{owner}/{repo}/activity?{query}"
-        pushes: list[Push] = []
-        for _ in range(MAX_ACTIVITY_PAGES):
-            if url is None:
-                break
-            body, headers = self._get(url)
-            try:
-                items = json.loads(body)
-            except ValueError:
-                raise RepoError(f"GitHub activity of {owner}/{repo}: not JSON") from None
-            if not isinstance(items, list):
-                raise RepoError(f"GitHub activity of {owner}/{repo}: unexpected answer")
-            pushes.extend(p for p in map(_push, items) if p is not None)
-            url = _next_link(headers.get("Link") or headers.get("link") or "")
-        return tuple(sorted(pushes, key=lambda p: p.at, reverse=True))
-
-    def _get(self, url: str) -> tuple[bytes, Mapping[str, str]]:
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            return self.opener(request, API_TIMEOUT_S)
-        except urllib.error.HTTPError as exc:
-            hint = " (set GH_TOKEN for private repositories and a higher rate limit)" if not self.token else ""
-            raise RepoError(f"GitHub API {exc.code} for {url.split('?')[0]}{hint}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise RepoError(f"GitHub API unreachable: {getattr(exc, 'reason', exc)}") from None
-
-
-def _push(item: object) -> Push | None:
-    if not isinstance(item, Mapping):
-        return None
-    after, ref, stamp = item.get("after"), item.get("ref"), item.get("timestamp")
-    if not isinstance(after, str) or not _SHA_RE.match(after) or not isinstance(stamp, str):
-        return None  # branch deletions have no `after`
-    try:
-        at = parse_time(stamp)
-    except TimeError:
-        return None
-    return Push(after=after, ref=str(ref or ""), at=at, kind=str(item.get("activity_type") or "push"))
-
-
-def _next_link(header: str) -> str | None:
-    for part in header.split(","):
-        m = re.match(r'\s*<([^>]+)>\s*;\s*rel="next"', part)
-        if m:
-            return m.group(1)
-    return None
-
-
-def last_push_before(pushes: Sequence[Push], deadline: datetime) -> Push | None:
-    """What the branch pointed to at the deadline: the latest push at or before it."""
-    before = [p for p in pushes if p.at <= deadline]
-    return max(before, key=lambda p: p.at) if before else None
-
-
-def first_push_of(pushes: Sequence[Push], commit: str) -> Push | None:
-    """When `commit` first became the head of the branch on GitHub's side."""
-    matching = [p for p in pushes if p.after == commit]
-    return min(matching, key=lambda p: p.at) if matching else None
 
 
 # -- git ----------------------------------------------------------------------------------------------------
@@ -335,7 +235,7 @@ def fetch_submission(
     *,
     ref: str | None,
     deadline: datetime | None,
-    api: GitHubApi | None,
+    api: PushRecord | None,
 ) -> Checkout:
     """Fetch one repository into `dest` (created; must not exist) and tell which commit and time count."""
     dest = dest.resolve()  # git runs with other working folders: a relative path would point elsewhere
@@ -357,10 +257,16 @@ def fetch_submission(
         branch = ref or default_branch(spec, env)
     if use_github:
         assert spec.github is not None and api is not None and branch is not None
+        # here, not at the top: githubkit is slow to import and only GitHub repositories need it
+        from grader.github.activity import ActivityError, first_push_of, last_push_before
+
         owner, repo = spec.github
         if _SHA_RE.match(branch):
             return done(take(branch), None, "graded a commit by id: no push time looked up")
-        pushes = api.pushes(owner, repo, ref=f"refs/heads/{branch}")
+        try:
+            pushes = api.pushes(owner, repo, ref=f"refs/heads/{branch}")
+        except ActivityError as exc:
+            raise RepoError(str(exc)) from None
         if deadline is not None:
             push = last_push_before(pushes, deadline)
             if push is None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import replace
-
-from grader.models import Report
 
 
 def to_cents(value: float) -> int:
@@ -42,18 +39,3 @@ def allocate(values: Sequence[float], target: int) -> list[int]:
         result[i] += 1 if short > 0 else -1
     return result
 
-
-def rescale(report: Report, score: float) -> Report:
-    """The report with its tests' and adjustments' scores scaled to total `score` (a late penalty).
-
-    Every part shrinks by the same factor, allocated in cents so that the parts still add up.
-    """
-    target = to_cents(score)
-    parts = [to_cents(t.score) for t in report.tests] + [to_cents(a.score) for a in report.adjustments]
-    current = sum(parts)
-    factor = target / current if current else 0.0
-    cents = allocate([p * factor for p in parts], target) if current else [0] * len(parts)
-    n = len(report.tests)
-    tests = tuple(replace(t, score=from_cents(c)) for t, c in zip(report.tests, cents[:n], strict=True))
-    adjustments = tuple(replace(a, score=from_cents(c)) for a, c in zip(report.adjustments, cents[n:], strict=True))
-    return replace(report, score=from_cents(target), tests=tests, adjustments=adjustments)

@@ -9,13 +9,13 @@ the template comparison as an extra step of every submission, and the verified C
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from grader.classroom_roster import (
+from grader.config import GradingConfig
+from grader.github.roster import (
     VERIFIED_CSV_NAME,
     ClassroomError,
     ClassroomRoster,
@@ -23,17 +23,17 @@ from grader.classroom_roster import (
     render_verified_csv,
     roster_from_api,
 )
-from grader.config import GradingConfig
+from grader.github.settings import CLI_TOKEN_VARIABLE, GitHubSettings
 from grader.gradebook import Entry, Row
 from grader.models import Finding
-from grader.repos import GitHubApi, RepoSpec
+from grader.repos import RepoSpec
 from grader.tamper import as_findings, compare, digest, load_template, protected_patterns
 
 NO_RECORD = "no report: its shard did not finish or did not upload"
 Inspector = Callable[[Path], tuple[Finding, ...]]
 
 
-def roster_from(grades_csv: Path | None, assignment: int | None, env: Mapping[str, str]) -> ClassroomRoster | None:
+def roster_from(grades_csv: Path | None, assignment: int | None, github: GitHubSettings) -> ClassroomRoster | None:
     """The roster of a grades CSV or of an assignment id (Classroom's API), if any. Raises ClassroomError."""
     if grades_csv is not None and assignment is not None:
         raise ClassroomError("give --classroom-grades or --classroom-assignment, not both")
@@ -41,14 +41,14 @@ def roster_from(grades_csv: Path | None, assignment: int | None, env: Mapping[st
         return load_grades_csv(grades_csv)
     if assignment is None:
         return None
-    from grader.github_api import DEFAULT_API_URL, make_client, read_token
+    from grader.github.client import make_client
 
-    token = GitHubApi.from_env(env).token or read_token(env)
-    if not token:
-        raise ClassroomError("--classroom-assignment needs a token (GH_TOKEN) of a classroom administrator")
-    api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-    with make_client(token, api_url) as github:
-        return roster_from_api(github, assignment)
+    if not github.token:
+        raise ClassroomError(
+            f"--classroom-assignment needs a token ({CLI_TOKEN_VARIABLE}) of a classroom administrator"
+        )
+    with make_client(github.token, github.api_url) as client:
+        return roster_from_api(client, assignment)
 
 
 def with_roster(
@@ -98,16 +98,15 @@ def write_verified_csv(roster: ClassroomRoster | None, rows: Sequence[Row], out:
 
 
 def template_inspector(
-    spec: str | None, config: GradingConfig, workdir: Path, env: Mapping[str, str] | None = None
+    spec: str | None, config: GradingConfig, workdir: Path, token: str | None = None
 ) -> tuple[Inspector | None, str]:
     """A function comparing a submission folder with the template, and a digest of the template's
     protected files (part of the content hash: a report made with another template is never reused)."""
     if spec is None:
         return None, ""
 
-    env = os.environ if env is None else env
     shutil.rmtree(workdir, ignore_errors=True)
-    template = load_template(spec, workdir, token=GitHubApi.from_env(env).token)
+    template = load_template(spec, workdir, token=token)
     patterns = protected_patterns(config)
 
     def inspect(submission: Path) -> tuple[Finding, ...]:

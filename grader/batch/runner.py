@@ -11,17 +11,21 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.batch.fingerprint import content_hash
 from grader.batch.jobs import Job
 from grader.batch.store import Meta, load_result, save_not_graded, save_result
+from grader.config import LatePenalty
 from grader.errors import EngineError
 from grader.gradebook import Entry
-from grader.late import SubmissionTime
+from grader.late import SubmissionTime, apply_late_policy
 from grader.models import Report
-from grader.repos import GitHubApi, fetch_submission
+from grader.repos import fetch_submission
 from grader.verify import Inspector
+
+if TYPE_CHECKING:
+    from grader.github.activity import PushRecord  # imported by the command: githubkit is slow to import
 
 GradeFn = Callable[[Path], Report]  # grades one submission folder (config, image, tests, client bound)
 
@@ -54,10 +58,17 @@ class BatchContext:
     default_time: SubmissionTime | None = None
     ref: str | None = None
     cutoff: datetime | None = None  # --deadline: grade what was pushed before it
-    api: GitHubApi | None = None
+    api: PushRecord | None = None  # where to ask GitHub for push times (--repos)
     stop: threading.Event = field(default_factory=threading.Event)
     engine_alive: Callable[[], bool] = lambda: True  # asked when grading raises DockerUnavailable
     inspect: Inspector | None = None  # --template: protected-file findings added to each report
+    deadline: datetime | None = None  # grading.yml's late policy, applied to each report before it is stored
+    penalty: LatePenalty | None = None
+
+
+def _with_late_policy(report: Report, ctx: BatchContext, submitted: SubmissionTime | None) -> Report:
+    """The same function `grader run` applies: the stored report's `score` is the final score."""
+    return apply_late_policy(report, deadline=ctx.deadline, penalty=ctx.penalty, submitted=submitted)
 
 
 def grade_job(job: Job, ctx: BatchContext) -> Outcome:
@@ -83,7 +94,12 @@ def grade_job(job: Job, ctx: BatchContext) -> Outcome:
         if not ctx.force:
             stored = load_result(folder)
             if stored is not None and stored[1].content_hash == digest:
-                return Outcome(Entry(job.name, stored[0], submitted, commit=commit, note=note), skipped=True)
+                # unchanged code, but the submission time may have changed (--times): the late line follows it
+                report = _with_late_policy(stored[0], ctx, submitted)
+                if report != stored[0] or stored[1].submitted != submitted:
+                    meta = replace(stored[1], submitted=submitted, commit=commit, note=note)
+                    save_result(folder, report, meta)
+                return Outcome(Entry(job.name, report, submitted, commit=commit, note=note), skipped=True)
         if ctx.stop.is_set():
             raise Interrupted
         report = ctx.grade(path)
@@ -91,6 +107,7 @@ def grade_job(job: Job, ctx: BatchContext) -> Outcome:
             raise Interrupted
         if ctx.inspect is not None:
             report = replace(report, integrity=(*report.integrity, *ctx.inspect(path)))
+        report = _with_late_policy(report, ctx, submitted)
         meta = Meta(job.name, digest, submitted, commit, note, datetime.now(UTC))
         save_result(folder, report, meta)
         return Outcome(Entry(job.name, report, submitted, commit=commit, note=note))

@@ -1,5 +1,8 @@
 """The result store of a batch: `reports/<name>/report.json` + `meta.json` written atomically, read back
-for skipping unchanged submissions and for `grader gradebook`."""
+for skipping unchanged submissions and for `grader gradebook`.
+
+The report is stored with the late policy applied (its `score` is final, as `grader run` writes it); meta.json
+keeps the submission time's source, which the report leaves out so that both commands write the same report."""
 
 from __future__ import annotations
 

@@ -13,10 +13,14 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from grader.cli.common import exit_on_error
 from grader.errors import ExitCode
+from grader.github.settings import GitHubSettings, settings_from_env
+
+if TYPE_CHECKING:
+    from grader.github.commands import LogGate
 
 # The command table: (name, module under grader.cli, help). Each module has `configure_parser(p)` and,
 # unless its own subcommands set `func`, `run(args) -> int`. Only the module of the command about to
@@ -37,7 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitCode.USAGE
-    gate = _close_actions_log()
+    # The one read of the GitHub variables (grader.github.settings), handed to the command.
+    args.github = settings_from_env(os.environ)
+    gate = _close_actions_log(args.github)
     try:
         return exit_on_error(args.func)(args)
     finally:
@@ -45,16 +51,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             gate.open()
 
 
-def _close_actions_log() -> Any:
-    """Under Actions the log is deny-by-default (see reporters.actions.LogGate): nothing printed from
+def _close_actions_log(github: GitHubSettings) -> LogGate | None:
+    """Under Actions the log is deny-by-default (see grader.github.commands.LogGate): nothing printed from
     here on, by us or by Python (warnings, tracebacks), can be read by the runner as a command."""
-    if os.environ.get("GITHUB_ACTIONS") != "true":
+    if not github.in_actions:
         return None
-    from grader.reporters import actions
+    from grader.github import commands  # here: the reporters it imports are not needed outside Actions
 
-    actions.ACTIONS_LOG = actions.LogGate(sys.stdout)
-    actions.ACTIONS_LOG.close()
-    return actions.ACTIONS_LOG
+    commands.ACTIONS_LOG = commands.LogGate(sys.stdout)
+    commands.ACTIONS_LOG.close()
+    return commands.ACTIONS_LOG
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

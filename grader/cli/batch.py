@@ -13,21 +13,22 @@ from grader.batch.fingerprint import grading_fingerprint
 from grader.batch.jobs import Job, find_submissions, take_shard
 from grader.batch.runner import BatchContext, engine_answers, shared_client
 from grader.batch.store import Meta, save_not_graded
-from grader.classroom_roster import ClassroomRoster
 from grader.cli.common import (
     absolute_paths,
     add_roster_arguments,
     ensure_runner_image,
     exit_on_error,
+    github_settings,
     load_grading_config,
     load_roster,
 )
 from grader.cli.progress import print_summary, run_with_progress
 from grader.errors import EngineError, ExitCode, UsageError
+from grader.github.roster import ClassroomRoster
 from grader.gradebook import build_rows, write_gradebook
 from grader.i18n import DEFAULT_LANGUAGE, translator
 from grader.late import SubmissionTime, load_times, parse_time
-from grader.repos import GitHubApi, load_repos
+from grader.repos import load_repos
 from grader.sandbox.tracking import ContainerTracker
 from grader.verify import template_inspector, with_roster, write_verified_csv
 
@@ -79,6 +80,7 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
 @exit_on_error
 def run(args: argparse.Namespace) -> int:
     """`grader batch`. Exit 0 done (whatever the scores), 2 usage/config, 3 Docker, 130 interrupted."""
+    from grader.github.activity import PushRecord
     from grader.pipeline import DEFAULT_IMAGE, grade, prepared_tests
     from grader.sandbox import CONTAINER_LABEL, docker_client, remove_orphans
 
@@ -97,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     cutoff = parse_time(args.deadline) if args.deadline else None
     roster = load_roster(args)
     jobs = _jobs(args, roster)
-    inspect, template_digest = template_inspector(args.template, config, args.out / "template")
+    github = github_settings(args)
+    inspect, template_digest = template_inspector(args.template, config, args.out / "template", github.token)
     if cutoff is not None and args.submissions is not None:
         raise UsageError("--deadline selects commits of --repos; for folders, give times with --times")
     unknown = sorted(set(times) - {j.name for j in jobs})
@@ -127,9 +130,11 @@ def run(args: argparse.Namespace) -> int:
                 default_time=default_time,
                 ref=args.ref,
                 cutoff=cutoff,
-                api=GitHubApi.from_env(os.environ) if args.submissions is None else None,
+                api=PushRecord.of(github) if args.submissions is None else None,
                 engine_alive=lambda: engine_answers(client),
                 inspect=inspect,
+                deadline=config.deadline,
+                penalty=config.late_penalty,
             )
             result = run_with_progress(jobs, ctx, workers, tracker, err)
     except KeyboardInterrupt:  # before grading began (image build, test collection)

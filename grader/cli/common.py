@@ -7,18 +7,19 @@ import argparse
 import functools
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 from grader.errors import ExitCode, GraderError
+from grader.github.settings import GitHubSettings, settings_from_env
 
 if TYPE_CHECKING:
-    from grader.classroom_roster import ClassroomRoster
+    from rich.console import Console
+
     from grader.config import GradingConfig
+    from grader.github.roster import ClassroomRoster
 
 Command = Callable[..., int]
 
@@ -44,6 +45,8 @@ def exit_on_error(func: Command) -> Command:
             print_error(str(exc))
             return int(exc.exit_code)
         except KeyboardInterrupt:
+            from rich.console import Console
+
             Console(stderr=True).print("grader: interrupted; containers and temporary files were removed")
             return int(ExitCode.INTERRUPTED)
         except Exception as exc:  # a bug of ours
@@ -66,12 +69,27 @@ class _Quiet:
         del text
 
 
-def status(console: Console, text: str):  # type: ignore[no-untyped-def]
-    """A spinner on a terminal only: in a CI log its cursor movements would garble workflow commands."""
+def status(console: Console | None, text: str):  # type: ignore[no-untyped-def]
+    """A spinner on a terminal only: in a CI log its cursor movements would garble workflow commands.
+    `console` None means stderr, with rich imported only when stderr may be a terminal (start-up time)."""
+    if console is None:
+        if not _maybe_terminal():
+            print(text, file=sys.stderr, flush=True)
+            return _Quiet()
+        from rich.console import Console
+
+        console = Console(stderr=True)
     if console.is_terminal and os.environ.get("TERM") != "dumb":
         return console.status(text, spinner="dots")
     console.print(text, markup=False, highlight=False, soft_wrap=True)
     return _Quiet()
+
+
+def _maybe_terminal() -> bool:
+    """False when rich's Console(stderr=True).is_terminal is surely False (rich honours these variables
+    before isatty): the run does not import rich (30 ms) before its container starts (issue #15)."""
+    forced = any(os.environ.get(name) is not None for name in ("FORCE_COLOR", "TTY_COMPATIBLE"))
+    return forced or sys.stderr.isatty()
 
 
 def absolute_paths(args: argparse.Namespace) -> None:
@@ -112,11 +130,16 @@ def load_grading_config(args: argparse.Namespace) -> GradingConfig:
     return config
 
 
-def ensure_runner_image(client: Any, tag: str, base_image: str | None, console: Console) -> None:
+def ensure_runner_image(client: Any, tag: str, base_image: str | None, console: Console | None = None) -> None:
+    """Build the runner image if it is missing. `console` None: stderr (rich imported only to build)."""
     from grader.image import build_image, image_exists
 
     if image_exists(client, tag):
         return
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
     console.print(f"The runner image {tag} is missing: building it (once)…", markup=False, soft_wrap=True)
     with status(console, "Building the runner image") as spinner:
         build_image(client, tag, base_image=base_image, on_line=lambda line: spinner.update(line[-100:]))
@@ -135,8 +158,14 @@ def add_roster_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_roster(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> ClassroomRoster | None:
+def github_settings(args: argparse.Namespace) -> GitHubSettings:
+    """The GitHub settings `app.main` read once; read here when a command runs without it (tests)."""
+    github = getattr(args, "github", None)
+    return github if isinstance(github, GitHubSettings) else settings_from_env(os.environ)
+
+
+def load_roster(args: argparse.Namespace) -> ClassroomRoster | None:
     """The roster the arguments name, if any. Raises ClassroomError (one line)."""
     from grader.verify import roster_from
 
-    return roster_from(args.classroom_grades, args.classroom_assignment, os.environ if env is None else env)
+    return roster_from(args.classroom_grades, args.classroom_assignment, github_settings(args))

@@ -1,4 +1,5 @@
-"""`grader post`: publish a graded report to GitHub (payloads: `grader.post`; sending: `grader.github_poster`).
+"""`grader post`: publish a graded report to GitHub (payloads: `grader.github.payloads`; sending:
+`grader.github.poster`; which annotations: `grader.github.annotations`).
 
 Every GitHub API failure is a `::warning::` and the command still exits 0 (the score is already in the
 job summary and the step outputs); exit 2 is for usage errors only (unreadable report, unknown mode, no
@@ -9,19 +10,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from grader.cli.common import exit_on_error
+from grader.cli.common import exit_on_error, github_settings
 from grader.errors import UsageError
-from grader.github_api import ContextError, context_from_env, make_client, read_token
-from grader.github_poster import REPORT_STILL_THERE, Log, Poster
+from grader.github.annotations import select_annotations
+from grader.github.client import make_client
+from grader.github.payloads import DEFAULT_CHECK_NAME, check_run_annotations, parse_modes
+from grader.github.poster import REPORT_STILL_THERE, Log, Poster
+from grader.github.settings import (
+    ACTIONS_TOKEN_VARIABLE,
+    WORKSPACE_VARIABLE,
+    ContextError,
+    post_context,
+    settings_from_env,
+)
 from grader.i18n import DEFAULT_LANGUAGE, LanguageError, check_language
-from grader.post import DEFAULT_CHECK_NAME, build_annotations, parse_modes
+from grader.paths import RepoLayout
 from grader.report_json import from_json
 
 
@@ -66,13 +75,13 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
         "--workspace",
         type=Path,
         default=None,
-        help="the repository checkout (default: $GITHUB_WORKSPACE, else the current directory)",
+        help=f"the repository checkout (default: ${WORKSPACE_VARIABLE}, else the current directory)",
     )
 
 
 @exit_on_error
 def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: TextIO | None = None) -> int:
-    env = os.environ if env is None else env
+    github = settings_from_env(env) if env is not None else github_settings(args)
     log = Log(stream)
     try:
         modes = parse_modes(args.mode)
@@ -93,22 +102,19 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None, stream: 
         log.info("grader post: mode none, nothing to post.")
         return 0
     try:
-        ctx = context_from_env(env)
+        ctx = post_context(github)
     except ContextError as exc:
         raise UsageError(f"{exc} (run it inside a GitHub Actions job)") from None
-    token = read_token(env)
-    if token is None:
-        log.warning(f"No token: set GITHUB_TOKEN to post the result. {REPORT_STILL_THERE}")
+    if github.token is None:
+        log.warning(f"No token: set {ACTIONS_TOKEN_VARIABLE} to post the result. {REPORT_STILL_THERE}")
         return 0
-    workspace = args.workspace or Path(env.get("GITHUB_WORKSPACE") or Path.cwd())
-    with make_client(token, ctx.api_url) as gh:
+    layout = RepoLayout(args.workspace or github.workspace or Path.cwd(), args.submission, args.tests)
+    with make_client(github.token, ctx.api_url) as gh:
         poster = Poster(gh, ctx, log, language)
         for mode in modes:
             try:
                 if mode == "check-run":
-                    annotations = build_annotations(
-                        report, submission=args.submission, tests=args.tests, workspace=workspace, language=language
-                    )
+                    annotations = check_run_annotations(select_annotations(report, layout.locate, language))
                     poster.check_run(report, name=args.check_name, annotations=annotations)
                 elif mode == "status":
                     poster.status(report, context=args.check_name)

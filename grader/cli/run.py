@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from grader.cli.common import ensure_runner_image, load_grading_config, one_line, print_error, status
+from grader.cli.common import (
+    ensure_runner_image,
+    github_settings,
+    load_grading_config,
+    one_line,
+    print_error,
+    status,
+)
 from grader.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from grader.config import GradingConfig
+    from grader.github.settings import GitHubSettings
     from grader.models import Report
 
 
@@ -23,6 +31,7 @@ def configure_parser(run: argparse.ArgumentParser) -> None:
     run.add_argument("--config", type=Path, help="grading.yml (default: built-in defaults)")
     run.add_argument("--json", type=Path, metavar="FILE", help="write the full JSON report here")
     run.add_argument("--summary", type=Path, metavar="FILE", help="write the Markdown summary here")
+    run.add_argument("--junit", type=Path, metavar="FILE", help="write the sandbox's JUnit XML here (for JUnit tools)")
     run.add_argument("--image", default=None, help="runner image (default: pytest-grader-runner:latest)")
     run.add_argument("--base-image", default=None, help="base image when the runner must be built")
     run.add_argument("--timeout", type=float, help="seconds for the whole run (overrides the config)")
@@ -43,20 +52,21 @@ def configure_parser(run: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
-    from grader.sandbox import DockerUnavailable, docker_client, remove_orphans
+    from grader.sandbox import DockerUnavailable, docker_client
 
-    err = Console(stderr=True)
-    out = Console()
     config = load_grading_config(args)
     if not args.submission.exists():
         raise UsageError(f"submission folder {args.submission} does not exist")
     image = args.image or os.environ.get("GRADER_IMAGE") or DEFAULT_IMAGE
+    junit_xml: list[str] = []  # the sandbox's, when it produced one (see _write_junit)
     try:
+        # On the critical path only what starting the container needs: orphans are removed and rich, the
+        # reporters and the scoring imported while it runs (`while_running`, issue #15).
         client = docker_client()
-        remove_orphans(client)  # containers an engine crash left behind, from runs whose process is gone
-        ensure_runner_image(client, image, args.base_image, err)
-        with prepared_tests(config) as tests, status(err, "Grading in the sandbox…"):
-            report = grade(args.submission, config, image=image, tests=tests, client=client)
+        ensure_runner_image(client, image, args.base_image)
+        with prepared_tests(config) as tests, status(None, "Grading in the sandbox…"):
+            report = grade(args.submission, config, image=image, tests=tests, client=client,
+                           while_running=lambda: _while_grading(args, client), on_junit=junit_xml.append)  # fmt: skip
     except (DockerUnavailable, TestsError, CollectionError):
         raise  # exit 3 / 2 with their one line
     except Exception as exc:  # unforeseen: still a report (status error, one line why), exit 0
@@ -65,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
         report = internal_error_report((), config, "preparing the run", exc)
         print_error(report.error or "the grader failed")
 
+    from rich.console import Console  # imported while the sandbox ran (_import_reporters)
+
+    out = Console()
     try:
+        if args.junit is not None:
+            _write_junit(args.junit, junit_xml[0] if junit_xml else None, report)
         return _write_reports(args, report, config, out)
     except Exception as exc:  # the grade exists; a reporter broke: say which, never exit 1 (issue #11)
         print_error(f"the grading finished but writing its reports failed: {type(exc).__name__}: " + one_line(exc))
@@ -75,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_reports(args: argparse.Namespace, report: Report, config: GradingConfig, out: Console) -> int:
     from grader.report_json import write_json
 
-    report = _apply_late_policy(report, config)
+    github = github_settings(args)
+    report = _apply_late_policy(report, config, github)
     report_path = args.json
     if report_path is not None:
         write_json(report, report_path)
@@ -83,15 +99,16 @@ def _write_reports(args: argparse.Namespace, report: Report, config: GradingConf
         from grader.reporters.markdown import render_summary
 
         args.summary.write_text(render_summary(report, audience="student", language=config.language), encoding="utf-8")
-    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    in_actions = github.in_actions
     if in_actions:
-        from grader.reporters.actions import emit_github
+        from grader.github.actions import emit_github
+        from grader.paths import layout_of
 
         emit_github(
             report,
-            os.environ,
+            github,
             report_path=str(report_path or ""),
-            path_prefix=_repo_prefix(args.submission, os.environ.get("GITHUB_WORKSPACE")),
+            layout=layout_of(github.workspace or Path.cwd(), args.submission, config.tests),
             notices=args.classroom_notices,
             language=config.language,
         )
@@ -108,19 +125,45 @@ def _write_reports(args: argparse.Namespace, report: Report, config: GradingConf
     return ExitCode.OK
 
 
-def _repo_prefix(submission: Path, workspace: str | None) -> str:
-    """The submission's folder relative to the repository root, for annotation paths."""
-    try:
-        rel = submission.resolve().relative_to(Path(workspace or os.getcwd()).resolve())
-    except ValueError:
-        return ""
-    return "" if rel == Path(".") else rel.as_posix()
-
-
-def _apply_late_policy(report: Report, config: GradingConfig) -> Report:
-    """Under Actions, a late push loses points by the config's late policy (grader.late)."""
-    if config.deadline is None or config.late_penalty is None:
-        return report
+def _apply_late_policy(report: Report, config: GradingConfig, github: GitHubSettings) -> Report:
+    """The late policy with the run's submission time (the push event's, under Actions; none elsewhere): the
+    same pure function `grader batch` applies, so `score` is the final score in both (grader.late)."""
     from grader import late
 
-    return late.apply_to_report_from_env(report, config, os.environ)
+    return late.apply_to_report_from_env(report, config, github)
+
+
+def _write_junit(path: Path, xml: str | None, report: Report) -> None:
+    """The sandbox's JUnit XML, the artefact for other JUnit tools (the action's `junit` output). A run
+    without one gets one errored test case saying why, so the file always exists. Never printed: the
+    names and messages in it are the submission's to choose."""
+    if xml is None:
+        from grader.junit import run_error_xml
+
+        xml = run_error_xml(report.error or "the run produced no test results")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(xml, encoding="utf-8")
+
+
+def _while_grading(args: argparse.Namespace, client: Any) -> None:
+    """The command's own work, done in the background while the sandbox runs (`grade(while_running=...)`)."""
+    from grader.sandbox import remove_orphans
+
+    remove_orphans(client)  # containers an engine crash left behind, from runs whose process is gone
+    _import_reporters(args)
+
+
+def _import_reporters(args: argparse.Namespace) -> None:
+    """What writing the reports imports (rich, the JSON and terminal reports...: 50-100 ms), imported in
+    the background while the sandbox runs (`grade(while_running=...)`), not after it (issue #15)."""
+    import rich.console  # noqa: F401
+
+    import grader.late
+    import grader.report_json
+
+    if args.summary is not None:
+        import grader.reporters.markdown
+    if not args.quiet:
+        import grader.cli.terminal
+    if github_settings(args).in_actions:
+        import grader.github.actions  # noqa: F401

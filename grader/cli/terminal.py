@@ -22,6 +22,7 @@ from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from grader.models import Report, RunStatus, Status, TestScore
 from grader.reporters.escape import clean, one_line, truncate
 from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
+from grader.reporters.markdown import adjustment_points, late_sentence
 from grader.reporters.messages import translate_details, translate_message
 
 STATUS_STYLE = {
@@ -73,6 +74,9 @@ def print_report(
     if report.error:
         error = one_line(translate_message(report.error, t), MESSAGE_MAX)
         lines.append(Text.assemble((t._("Grading error: "), "bold red"), error))
+    late = late_sentence(report, t)
+    if late is not None:  # raw, penalty, final: the same numbers as the table's late line and the total
+        lines.append(Text.assemble((t._("Late:") + " ", "bold yellow"), late))
     label, style = RUN_STYLE[report.status]
     passed = t.ngettext(
         "{passed} of {n} test passed", "{passed} of {n} tests passed", report.graded, passed=report.passed
@@ -99,8 +103,9 @@ def _table(report: Report, student: bool, t: Translator) -> Table:
         word, style = STATUS_STYLE[test.status]
         points = t.score(test.score, test.max_score)
         table.add_row(Text(t._(word), style=style), Text(points), _test_label(test, student, t))
-    for adjustment in report.adjustments:  # a group cap: the points column adds up to the total
-        table.add_row(Text("-"), Text(t.score(adjustment.score, adjustment.max_score)), Text(adjustment.name))
+    for adjustment in report.adjustments:  # group caps, the late penalty: the points column adds up to the total
+        name = one_line(translate_message(adjustment.name, t), NAME_MAX)
+        table.add_row(Text("-"), Text(adjustment_points(adjustment, t)), Text(name))
     return table
 
 

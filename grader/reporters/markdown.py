@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from grader.models import Report, RunStatus, Status, TestScore
+from grader.models import Adjustment, AdjustmentKind, Report, RunStatus, Status, TestScore
 from grader.reporters.escape import md_code_block, md_inline, utf8_len
 from grader.reporters.failure import display_title, failure_view, next_step_command, restore_first_indent
 from grader.reporters.messages import translate_details, translate_message
@@ -80,9 +80,9 @@ def render_summary(
     rows, details, rows_left, details_left = _select(report, student, avail, t)
     blocks = list(head)
     if rows:
-        # a group cap's deduction is a row of its own, so that the points column adds up to the header
+        # group caps and the late penalty are rows of their own: the points column adds up to the header
         adjustments = [
-            f"| \u2796 | {t.score(a.score, a.max_score)} | {md_inline(translate_message(a.name, t), TITLE_MAX)} |"
+            f"| \u2796 | {adjustment_points(a, t)} | {md_inline(translate_message(a.name, t), TITLE_MAX)} |"
             for a in report.adjustments
         ]
         blocks.append("\n".join([_table_head(t), *rows, *adjustments]))
@@ -92,6 +92,31 @@ def render_summary(
         blocks.append(_truncation_note(rows_left, details_left, limit, t))
     text = SEP.join(blocks) + "\n"
     return text if utf8_len(text) <= limit else _minimal(report, limit, t)  # never over the limit
+
+
+def adjustment_points(adjustment: Adjustment, t: Translator) -> str:
+    """A group cap takes points and maximum (`-1 / -1`); the late penalty only points (`-1.7`)."""
+    if adjustment.kind is AdjustmentKind.LATE_PENALTY:
+        return t.number(adjustment.score)
+    return t.score(adjustment.score, adjustment.max_score)
+
+
+def late_sentence(report: Report, t: Translator) -> str | None:
+    """Raw score, late penalty and final score in one sentence, for a late submission (else None).
+
+    The same numbers as the table's late line and the total: raw - penalty = score."""
+    late = report.late
+    if late is None or not late.days_late:
+        return None
+    if not late.penalty:
+        return t.ngettext("Submitted {days} day late: no late penalty.", "Submitted {days} days late: no late penalty.",
+                          late.days_late, days=late.days_late)  # fmt: skip
+    return t.ngettext(
+        "Submitted {days} day late: {raw} - {penalty} late penalty ({percent}%) = {score}.",
+        "Submitted {days} days late: {raw} - {penalty} late penalty ({percent}%) = {score}.",
+        late.days_late, days=late.days_late, raw=t.number(report.raw_score), penalty=t.number(late.penalty),
+        percent=t.number(late.penalty_percent), score=t.score(report.score, report.max_score),
+    )  # fmt: skip
 
 
 def _table_head(t: Translator) -> str:
@@ -165,6 +190,9 @@ def _header(report: Report, student: bool, annotations_omitted: int, t: Translat
         f"**{_label(RUN_LABEL, report.status, t)}** · "
         + t.ngettext("{passed} of {n} test passed", "{passed} of {n} tests passed", total, passed=report.passed),
     ]
+    late = late_sentence(report, t)
+    if late is not None:
+        blocks.append(_field(t._("Late:"), late))
     if report.error:
         error = md_inline(translate_message(report.error, t), MESSAGE_MAX)
         failed = t._("The grading run failed:")

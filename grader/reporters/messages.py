@@ -77,6 +77,8 @@ _MESSAGES: tuple[str | tuple[str, str], ...] = (
     N_("could not load the tests: {why}"),
     N_("1 day late"),
     N_("{days} days late"),
+    N_("late penalty: 1 day late ({percent}%)"),
+    N_("late penalty: {days} days late ({percent}%)"),
     N_("no trusted submission time"),
     N_("the submission has more than {count} files"),
     N_("the submission is larger than {size} MB ({path} brings it past the limit)"),

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-# name -> (file in grader/sandbox/inside, [(text, replacement)], tests that must fail (-k))
-MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
+# name -> (file in grader/sandbox/inside, [(text, replacement)], tests that must fail (-k)); an edit
+# (file, text, replacement) is made in that other file of the folder instead.
+MUTANTS: dict[str, tuple[str, list[tuple[str, str] | tuple[str, str, str]], str]] = {
     "primitives": (
         "plugin.py",
         [
@@ -43,7 +44,7 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
     "conflicts": (
         "supervisor.py",
         [
-            ("        state.conflict(nodeid)\n        return False", "        return False"),
+            ("session.py", "        state.conflict(nodeid)\n        return False", "        return False"),
             ("                    if current is not None:\n                        state.conflict(current)",
              "                    if False:\n                        pass"),
         ],
@@ -102,13 +103,19 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
                                         "            if False:")], "forged_end and slow"),
     "exit_code": ("supervisor.py", [("        if finished and not state.distrusted and code != finish_status:",
                                      "        if False:")], "forged_end and fast"),
-    "kill_leftovers": ("supervisor.py", [("        os.kill(-1, signal.SIGKILL)\n", "        return False\n"),
+    "kill_leftovers": ("supervisor.py", [("processes.py", "        os.kill(-1, signal.SIGKILL)\n",
+                                          "        return False\n"),
                                          # and the same kill at each test boundary (issue #11)
                                          ("                    leftovers = kill_leftovers(child.proc.pid)\n",
                                           "                    leftovers = 0\n")],
                        "daemon or fork_bomb"),
     # issue #11: pytest's lazy imports (pdb -> cmd) must get the standard module, not a submission file
-    "preload": ("child.py", [('    preload_shadowed_stdlib(config["workspace"])\n', "")], "honest_cmd_py"),
+    "preload": ("child.py", [("    preload_shadowed_stdlib(config[\"workspace\"], "
+                              "module._protocol.FRAMEWORK_LAZY_IMPORTS)\n", "")], "honest_cmd_py"),
+    # the check after the record's fields are built (a patch made while pytest or the plugin builds them)
+    "record_check": ("plugin.py", [("        self._check(report.nodeid)\n        tampered = ",
+                                    "        tampered = ")], "builds_the_report or builds_the_record"),
+    "record_classes": ("plugin.py", [(", *_RECORD_CLASSES))", "))")], "record_class_patched"),
 }
 
 
@@ -139,11 +146,11 @@ def pytest_configure(config: pytest.Config) -> None:
     file, edits, _ = MUTANTS[name]
     copy = Path(tempfile.mkdtemp(prefix=f"grader-mutant-{name}-")) / "inside"
     shutil.copytree(container.INSIDE, copy)
-    text = (copy / file).read_text()
-    for old, new in edits:
+    for edit in edits:
+        target, old, new = edit if len(edit) == 3 else (file, *edit)
+        text = (copy / target).read_text()
         assert text.count(old) == 1, f"mutant {name}: the code changed, update tests/adversarial/mutants.py"
-        text = text.replace(old, new)
-    (copy / file).write_text(text)
+        (copy / target).write_text(text.replace(old, new))
     os.chmod(copy.parent, 0o755)
     container.INSIDE = copy
 

@@ -78,12 +78,12 @@ def test_a_path_over_path_max_once_staged_is_left_out(grade_case, tmp_path: Path
 
 
 def test_an_unforeseen_exception_in_a_stage_is_an_error_report(grade_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import grader.pipeline
+    import grader.integrity
 
     def broken(*args: object) -> object:
         raise KeyError("boom")
 
-    monkeypatch.setattr(grader.pipeline, "scan_submission", broken)
+    monkeypatch.setattr(grader.integrity, "scan_submission", broken)  # the pipeline imports it when it scans
     graded = grade_case()
     assert (graded.score, graded.max_score, graded.status.value) == (0.0, 3.0, "error")
     assert graded.error == (

@@ -67,16 +67,18 @@ def test_the_score_is_honest_and_hostile_text_stays_plain_data(hostile) -> None:
 
 
 def test_workflow_commands_in_the_log_are_only_the_graders(hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from grader.reporters import emit_github
+    from grader.github.actions import emit_github
+    from grader.github.settings import settings_from_env
 
     stream = io.StringIO()
     summary, outputs = tmp_path / "summary.md", tmp_path / "output.txt"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
-    emit_github(hostile, env, report_path=None, stream=stream, summary_audience="instructor")
+    emit_github(hostile, settings_from_env(env), report_path=None, stream=stream, summary_audience="instructor")
     lines = stream.getvalue().splitlines()
     assert lines, "nothing was emitted"
     for line in lines:
-        assert line.startswith(("::error ", "::error::", "::notice title=Autograding ")), line
+        # failures (error) and integrity findings (warning) on a file, Classroom's two notices
+        assert line.startswith(("::error file=", "::warning file=", "::notice title=Autograding ")), line
         assert "\r" not in line
     notices = [line for line in lines if line.startswith("::notice")]
     assert notices == [

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jsonschema
 
@@ -433,12 +433,12 @@ class FakeGitHubAPI:
     def _op_pulls_list(self, op: Operation, r: Recorded) -> Response:
         state = r.query.get("state", ["open"])[0]
         pulls = [p for p in self.pulls if state == "all" or p["state"] == state]
-        return Response(op.success_status, _page(pulls, r.query))
+        return self._paged(op, r, pulls)
 
     def _op_issues_list_comments(self, op: Operation, r: Recorded) -> Response:
         number = int(r.params["issue_number"])
         comments = [c for c in self.comments.values() if c["issue_number"] == number]
-        return Response(op.success_status, [_public(c) for c in _page(comments, r.query)])
+        return self._paged(op, r, [_public(c) for c in comments])
 
     def _op_issues_create_comment(self, op: Operation, r: Recorded) -> Response:
         comment_id = next(self._ids)
@@ -460,7 +460,7 @@ class FakeGitHubAPI:
             pushes = [p for p in pushes if p["ref"] in (ref, f"refs/heads/{ref}")]
         if r.query.get("direction", ["desc"])[0] == "desc":
             pushes = pushes[::-1]
-        return Response(op.success_status, pushes[: int(r.query.get("per_page", ["30"])[0])])
+        return self._paged(op, r, pushes)
 
     def _op_classroom_get_assignment_grades(self, op: Operation, r: Recorded) -> Response:
         grades = self.grades.get(int(r.params["assignment_id"]))
@@ -470,7 +470,20 @@ class FakeGitHubAPI:
         accepted = self.accepted.get(int(r.params["assignment_id"]))
         if accepted is None:
             return Response(404, {"message": "Not Found"})
-        return Response(op.success_status, _page(accepted, r.query))
+        return self._paged(op, r, accepted)
+
+    def _paged(self, op: Operation, r: Recorded, items: list[Any]) -> Response:
+        """One page of `items`, with GitHub's `Link: <...>; rel="next"` header when more follow: clients
+        (githubkit's `rest.paginate`) follow that header, not the count of items."""
+        per_page = int(r.query.get("per_page", ["30"])[0])
+        page = int(r.query.get("page", ["1"])[0])
+        headers: dict[str, str] = {}
+        if page * per_page < len(items):
+            query = {**r.query, "page": [str(page + 1)], "per_page": [str(per_page)]}
+            host = r.headers.get("host", "127.0.0.1")
+            url = f"http://{host}{self.prefix}{r.path}?{urlencode(query, doseq=True)}"
+            headers["link"] = f'<{url}>; rel="next"'
+        return Response(op.success_status, items[(page - 1) * per_page : page * per_page], headers)
 
     def _comment(self, comment_id: int, issue_number: int, body: str, user: str) -> dict[str, Any]:
         comment = copy.deepcopy(self._operation("issues/create-comment").example)
@@ -492,10 +505,6 @@ def _public(comment: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in comment.items() if k != "issue_number"}
 
 
-def _page(items: list[Any], query: dict[str, list[str]]) -> list[Any]:
-    per_page = int(query.get("per_page", ["30"])[0])
-    page = int(query.get("page", ["1"])[0])
-    return items[(page - 1) * per_page : page * per_page]
 
 
 class FakeGitHubServer:

@@ -39,6 +39,7 @@ from grader.reporters.classroom import classroom_result
 from grader.reporters.escape import format_number
 from tests.e2e.act_harness import REPO_ROOT, ActHarness, ActRun, ScratchRepo
 from tests.e2e.fake_github import FakeGitHubAPI, FakeGitHubServer
+from tests.junit_readback import junit_verdicts, report_verdicts
 
 pytestmark = pytest.mark.e2e
 
@@ -101,9 +102,11 @@ def workflow_variant(
             "env": {
                 "OUTPUTS": f"${{{{ toJSON(steps.{STEP}.outputs) }}}}",
                 "REPORT": f"${{{{ steps.{STEP}.outputs.report }}}}",
+                "JUNIT": f"${{{{ steps.{STEP}.outputs.junit }}}}",
                 "PROBE": str(probe_dir),
             },
-            "run": 'printf "%s" "$OUTPUTS" > "$PROBE/outputs.json"\ncp "$REPORT" "$PROBE/report.json"\n',
+            "run": 'printf "%s" "$OUTPUTS" > "$PROBE/outputs.json"\ncp "$REPORT" "$PROBE/report.json"\n'
+                   'if [ -n "$JUNIT" ]; then cp "$JUNIT" "$PROBE/junit.xml"; fi\n',
         }
     )
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +203,8 @@ def assert_outputs_match_report(student: Student, label: str) -> dict[str, Any]:
     assert outputs["max-score"] == format_number(report.max_score)
     assert outputs["status"] == report.status.value
     assert Path(outputs["report"]).name == "report.json"
+    assert Path(outputs["junit"]).name == "junit.xml"
+    assert junit_verdicts(probe / "junit.xml") == report_verdicts(data)  # the `junit` output's file
     assert json.loads(base64.b64decode(outputs["result"])) == classroom_result(report)
     seen_by_next_step = json.loads((probe / "outputs.json").read_text(encoding="utf-8"))
     assert seen_by_next_step == outputs

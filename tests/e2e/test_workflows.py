@@ -101,7 +101,7 @@ def test_action_interface() -> None:
     assert action["inputs"]["post"]["default"] == "check-run"
     assert action["inputs"]["token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["language"]["default"] == ""  # none: the config's `language` decides
-    assert list(action["outputs"]) == ["score", "max-score", "status", "result", "report"]
+    assert list(action["outputs"]) == ["score", "max-score", "status", "result", "report", "junit"]
     for name, spec in action["outputs"].items():
         assert spec["value"] == f"${{{{ steps.grade.outputs.{name} }}}}"
 

@@ -10,22 +10,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from grader.github.activity import MAX_ACTIVITY_PAGES, ActivityError, Push, PushRecord, first_push_of, last_push_before
+from grader.github.client import RetryPolicy
+from grader.github.settings import settings_from_env
 from grader.late import format_time
-from grader.repos import (
-    GitHubApi,
-    Push,
-    RepoError,
-    RepoSpec,
-    _git_env,
-    fetch_submission,
-    first_push_of,
-    github_repo,
-    last_push_before,
-    parse_repos,
-)
+from grader.repos import RepoError, RepoSpec, _git_env, fetch_submission, github_repo, parse_repos
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -71,6 +64,16 @@ def test_parse_repos_names_each_repository_uniquely(tmp_path: Path) -> None:
 # -- GitHub's record of pushes (a fake API on localhost) ----------------------------------------------------
 
 
+def canonical(path: str) -> str:
+    """The path with its query sorted: the order of query parameters is the client's business."""
+    parts = urlsplit(path)
+    return f"{parts.path}?{urlencode(sorted(parse_qsl(parts.query)))}"
+
+
+# Retries as in production, without the waits.
+FAST = RetryPolicy(backoff_s=0.001)
+
+
 class FakeGitHub:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, object, dict[str, str]]] = {}
@@ -80,7 +83,7 @@ class FakeGitHub:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 fake.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                status, body, headers = fake.pages.get(self.path, (404, {"message": "Not Found"}, {}))
+                status, body, headers = fake.pages.get(canonical(self.path), (404, {"message": "Not Found"}, {}))
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -109,7 +112,7 @@ class FakeGitHub:
                 headers["Link"] = (
                     f'<{self.url}{base}?after=cursor{n + 1}>; rel="next", <{self.url}{first}>; rel="first"'
                 )
-            self.pages[path] = (200, chunk, headers)
+            self.pages[canonical(path)] = (200, chunk, headers)
 
 
 @pytest.fixture
@@ -136,26 +139,33 @@ def test_pushes_follow_pagination_and_send_the_token(fake_github: FakeGitHub) ->
     items = [activity(f"{i:040x}", T0 - timedelta(hours=i)) for i in range(5)]
     items.insert(2, activity(None, T0, "branch_deletion"))  # no `after`: not a push of code
     fake_github.activity("org", "hw1", items, page_size=2)
-    api = GitHubApi(url=fake_github.url, token="s3cret")
+    api = PushRecord(api_url=fake_github.url, token="s3cret", retry=FAST)
     pushes = api.pushes("org", "hw1", ref="refs/heads/main")
     assert [p.after for p in pushes] == [f"{i:040x}" for i in range(5)]
     assert [p.at for p in pushes] == [T0 - timedelta(hours=i) for i in range(5)]
     assert len(fake_github.requests) == 3
-    assert all(h.get("authorization") == "Bearer s3cret" for _, h in fake_github.requests)
+    assert all(h.get("authorization") == "token s3cret" for _, h in fake_github.requests)
     assert fake_github.requests[0][1].get("x-github-api-version") == "2022-11-28"
 
 
+def test_pushes_stop_at_the_page_limit(fake_github: FakeGitHub) -> None:
+    items = [activity(f"{i:040x}", T0 - timedelta(hours=i)) for i in range(12)]
+    fake_github.activity("org", "busy", items, page_size=1)
+    pushes = PushRecord(api_url=fake_github.url, retry=FAST).pushes("org", "busy", ref="refs/heads/main")
+    assert len(pushes) == MAX_ACTIVITY_PAGES and len(fake_github.requests) == MAX_ACTIVITY_PAGES
+
+
 def test_api_errors_are_one_line_with_a_hint(fake_github: FakeGitHub) -> None:
-    with pytest.raises(RepoError, match=r"GitHub API 404 .*set GH_TOKEN"):
-        GitHubApi(url=fake_github.url).pushes("org", "private", ref="refs/heads/main")
-    with pytest.raises(RepoError, match="unreachable"):
-        GitHubApi(url="http://127.0.0.1:9").pushes("org", "x", ref="refs/heads/main")
+    with pytest.raises(ActivityError, match=r"GitHub API 404 .*set GH_TOKEN"):
+        PushRecord(api_url=fake_github.url, retry=FAST).pushes("org", "private", ref="refs/heads/main")
+    with pytest.raises(ActivityError, match="unreachable"):
+        PushRecord(api_url="http://127.0.0.1:9", retry=FAST).pushes("org", "x", ref="refs/heads/main")
 
 
 def test_api_settings_come_from_the_environment() -> None:
-    api = GitHubApi.from_env({"GITHUB_API_URL": "https://ghe.example/api/v3/", "GH_TOKEN": "t"})
-    assert (api.url, api.token) == ("https://ghe.example/api/v3", "t")
-    assert GitHubApi.from_env({}).token is None
+    api = PushRecord.of(settings_from_env({"GITHUB_API_URL": "https://ghe.example/api/v3/", "GH_TOKEN": "t"}))
+    assert (api.api_url, api.token) == ("https://ghe.example/api/v3", "t")
+    assert PushRecord.of(settings_from_env({})).token is None
 
 
 def push(after: str, hours: float) -> Push:
@@ -277,7 +287,7 @@ def test_with_github_the_deadline_goes_by_push_time(
         ],
     )
     spec = RepoSpec(str(repo), "alice", ("org", "alice"))
-    api = GitHubApi(url=fake_github.url)
+    api = PushRecord(api_url=fake_github.url, retry=FAST)
     at_deadline = fetch_submission(spec, tmp_path / "a", ref=None, deadline=T0, api=api)
     assert at_deadline.commit == shas[1]
     assert (at_deadline.path / "calc.py").read_text(encoding="utf-8") == "v = 2\n"
@@ -299,6 +309,7 @@ def test_with_github_an_unlisted_commit_has_no_trusted_time(
     repo, shas = student_repo
     fake_github.activity("org", "alice", [activity(shas[0], T0)])
     spec = RepoSpec(str(repo), "alice", ("org", "alice"))
-    got = fetch_submission(spec, tmp_path / "a", ref=None, deadline=None, api=GitHubApi(url=fake_github.url))
+    api = PushRecord(api_url=fake_github.url, retry=FAST)
+    got = fetch_submission(spec, tmp_path / "a", ref=None, deadline=None, api=api)
     assert got.commit == shas[2] and got.submitted is None
     assert "GitHub lists no push" in got.note

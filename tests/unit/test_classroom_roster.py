@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from grader.classroom_roster import (
+from grader.github.roster import (
     NEVER_ACCEPTED,
     NO_COMMITS,
     ClassroomError,
@@ -176,8 +176,8 @@ def api_grade_row(user: str, repo: str, awarded: int, group: str | None = None) 
 
 
 def test_roster_from_the_api_pages_through_accepted_assignments_and_fails_closed_when_gone() -> None:
-    from grader.classroom_roster import CLASSROOM_RETIRED, roster_from_api
-    from grader.github_api import RetryPolicy, make_client
+    from grader.github.client import RetryPolicy, make_client
+    from grader.github.roster import CLASSROOM_RETIRED, roster_from_api
     from tests.e2e.fake_github import FakeGitHubAPI, FakeGitHubServer
 
     api = FakeGitHubAPI(token="t")
@@ -197,8 +197,9 @@ def test_roster_from_the_api_pages_through_accepted_assignments_and_fails_closed
             roster_from_api(gh, 42)
     assert str(gone.value) == CLASSROOM_RETIRED
     assert api.problems == []
-    pages = [r.query["page"] for r in api.served("classroom/list-accepted-assignments-for-an-assignment")]
-    assert pages == [["1"], ["2"]]
+    # Page 2 is the URL GitHub's `Link: rel="next"` header named.
+    pages = [r.query.get("page") for r in api.served("classroom/list-accepted-assignments-for-an-assignment")]
+    assert pages == [None, ["2"]]
     assert len(roster.submissions) == 150 and roster.submissions[0].students == ("s0", "s1")
     assert roster.columns[-1] == "group_name" and roster.rows[0]["points_awarded"] == "7"
     last = roster.submissions[-1]

@@ -3,8 +3,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from grader.github.actions import emit_github
+from grader.github.settings import settings_from_env
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.reporters.actions import emit_github
 
 
 def run(tmp_path: Path, notices: bool) -> str:
@@ -14,7 +15,7 @@ def run(tmp_path: Path, notices: bool) -> str:
     ))
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "s")}
     stream = io.StringIO()
-    emit_github(report, env, report_path="r.json", stream=stream, notices=notices)
+    emit_github(report, settings_from_env(env), report_path="r.json", stream=stream, notices=notices)
     return stream.getvalue()
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.cli.terminal import print_report
+from grader.github.actions import annotations
 from grader.i18n import translator
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.reporters.actions import annotations
 from grader.reporters.failure import (
     collapse,
     display_title,

@@ -8,9 +8,10 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from grader.github import actions, commands
+from grader.github.settings import GitHubSettings
 from grader.integrity import scan_source, shadowed_modules, token_scan
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.reporters import actions
 from grader.staging import walk
 
 
@@ -68,19 +69,19 @@ def test_shadowed_modules_names_the_file_and_the_module() -> None:
 
 def test_the_log_gate_opens_only_around_the_graders_commands(tmp_path: Path) -> None:
     stream = io.StringIO()
-    gate = actions.LogGate(stream)
+    gate = commands.LogGate(stream)
     gate.close()
     stream.write("::notice title=Autograding complete::Points 12/12\n")  # e.g. a file name, printed
-    report = Report(score=1, max_score=2, status=RunStatus.FAIL,
-                    tests=(TestScore("t.py::a", Status.PASSED, 1, 1), TestScore("t.py::b", Status.FAILED, 0, 1)))
-    old, actions.ACTIONS_LOG = actions.ACTIONS_LOG, gate
+    passed, failed = TestScore("t.py::a", Status.PASSED, 1, 1), TestScore("t.py::b", Status.FAILED, 0, 1, file="c.py")
+    report = Report(score=1, max_score=2, status=RunStatus.FAIL, tests=(passed, failed))
+    old, commands.ACTIONS_LOG = commands.ACTIONS_LOG, gate
     try:
-        actions.emit_github(report, {"GITHUB_ACTIONS": "true"}, report_path=None, stream=stream)
+        actions.emit_github(report, GitHubSettings(in_actions=True), report_path=None, stream=stream)
     finally:
-        actions.ACTIONS_LOG = old
+        commands.ACTIONS_LOG = old
     lines = stream.getvalue().splitlines()
-    first, forged, resume, *commands, last = lines
+    first, forged, resume, *written, last = lines
     assert first.startswith("::stop-commands::") and resume == f"::{first.removeprefix('::stop-commands::')}::"
     assert forged.startswith("::notice") and last.startswith("::stop-commands::") and last != first
-    assert [c.split(" ")[0] for c in commands] == ["::error", "::notice", "::notice"]
+    assert [c.split(" ")[0] for c in written] == ["::error", "::notice", "::notice"]
     assert gate.token == last.removeprefix("::stop-commands::")

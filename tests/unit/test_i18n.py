@@ -14,20 +14,25 @@ import string
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from rich.console import Console
 
-from grader import i18n, post
+from grader import i18n
 from grader.cli import post as post_cmd
 from grader.cli.terminal import print_report
 from grader.config import ConfigError, parse_config
+from grader.github import payloads as post
+from grader.github.actions import annotations, emit_github, write_summary
+from grader.github.annotations import select_annotations
+from grader.github.settings import settings_from_env
 from grader.i18n import LanguageError, Translator, check_language, translator
 from grader.models import Adjustment, Finding, Report, RunStatus, SandboxInfo, Status, TestScore
+from grader.paths import RepoLayout
 from grader.reporters import messages
-from grader.reporters.actions import annotations, emit_github, write_summary
 from grader.reporters.escape import format_number
 from grader.reporters.failure import failure_view
 from grader.reporters.markdown import render_summary
@@ -140,9 +145,7 @@ def test_rendering_everything_in_spanish_leaves_no_message_id_untranslated(tmp_p
         post.status_description(r, "es")
     post.comment_body(report, check_name="Autograding", sha="0" * 40, run_url="https://x", language="es")
     (tmp_path / "calc.py").write_text("x = 1\n")
-    post.build_annotations(
-        replace(report, integrity=(Finding("symlink", "a link", "calc.py"),)), workspace=tmp_path, language="es"
-    )
+    check_run_notes(replace(report, integrity=(Finding("symlink", "a link", "calc.py"),)), tmp_path, "es")
     chain = "\n_ _ _ _ _ _\n".join(f"    def f{i}():\n>       f{i + 1}()\n\nm.py:{i}: " for i in range(12))
     for status in Status:
         failure_view(TestScore("t.py::x", status, 0, 1, details=chain), t)
@@ -189,12 +192,17 @@ def test_golden_spanish_terminal_report() -> None:
 # -- what Classroom reads stays byte-exact ---------------------------------------------------------
 
 
+def check_run_notes(report: Report, workspace: Path, language: str) -> list[dict[str, Any]]:
+    """The check run's annotations as `grader post` builds them."""
+    return post.check_run_annotations(select_annotations(report, RepoLayout(workspace).locate, language))
+
+
 def emitted(tmp_path: Path, language: str, report: Report) -> tuple[list[str], str, str]:
     folder = tmp_path / language
     folder.mkdir()
     env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(folder / "out"), "GITHUB_STEP_SUMMARY": str(folder / "sum")}
     stream = io.StringIO()
-    emit_github(report, env, report_path="r.json", stream=stream, language=language)
+    emit_github(report, settings_from_env(env), report_path="r.json", stream=stream, language=language)
     notices = [line for line in stream.getvalue().splitlines() if line.startswith("::notice")]
     return notices, (folder / "out").read_text(encoding="utf-8"), (folder / "sum").read_text(encoding="utf-8")
 
@@ -250,7 +258,9 @@ def test_the_markdown_suites_hostile_report_renders_safely_in_spanish(audience: 
 
 
 def test_hostile_text_in_spanish_annotations_and_terminal() -> None:
-    commands, _ = annotations(hostile_report(), language="es")
+    report = hostile_report()  # both located (a test without a place in the repository gets no annotation)
+    report = replace(report, tests=(report.tests[0], replace(report.tests[1], file="calc.py", line=1)))
+    commands, _ = annotations(report, language="es")
     assert len(commands) == 2
     for command in commands:
         props = command.removeprefix("::error ").partition("::")[0]
@@ -397,7 +407,7 @@ def test_the_list_of_failed_subtests_reads_in_spanish_around_pytests_text(tmp_pa
                      subtests=SubtestCounts(1, 3), file="test_c.py", line=1)  # fmt: skip
     report = Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,))
     (tmp_path / "test_c.py").write_text("x = 1\n")
-    annotation = post.build_annotations(report, submission=".", tests=None, workspace=tmp_path, language="es")[0]
+    annotation = check_run_notes(report, tmp_path, "es")[0]
     t = fresh("es")
     for text in (render_summary(report, language="es"), terminal_text(report, "student", "es", verbose=True),
                  annotation["raw_details"]):  # fmt: skip

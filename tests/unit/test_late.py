@@ -9,20 +9,22 @@ from pathlib import Path
 import pytest
 
 from grader.config import GradingConfig, LatePenalty
+from grader.github.settings import settings_from_env
 from grader.late import (
+    LateResult,
     SubmissionTime,
     TimeError,
     apply_late_policy,
-    apply_to_report,
     apply_to_report_from_env,
     days_late,
     format_time,
+    late_result,
     load_times,
     parse_time,
     submission_time_from_env,
     submission_time_from_event,
 )
-from grader.models import Report, RunStatus, Status
+from grader.models import Adjustment, AdjustmentKind, Late, Report, RunStatus, Status
 from grader.models import TestScore as Score
 
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=1)))
@@ -59,44 +61,78 @@ def test_days_late_refuses_naive_times() -> None:
         days_late(datetime(2026, 12, 2), DEADLINE)
 
 
+def scored(score: float) -> Report:
+    """A report whose one test earned `score` of 10 points."""
+    test = Score("t.py::a", Status.PASSED if score == 10 else Status.FAILED, score, 10.0)
+    return Report(score=score, max_score=10.0, status=RunStatus.FAIL, tests=(test,))
+
+
+def apply(score: float, submitted: SubmissionTime | None, *, penalty: LatePenalty | None = TEN_PERCENT,
+          deadline: datetime | None = DEADLINE) -> Report:  # fmt: skip
+    return apply_late_policy(scored(score), deadline=deadline, penalty=penalty, submitted=submitted)
+
+
 def test_on_time_keeps_the_score() -> None:
-    late = apply_late_policy(8.5, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=-1)))
-    assert (late.raw, late.final, late.days_late, late.penalty_percent, late.note) == (8.5, 8.5, 0, 0.0, "")
+    report = apply(8.5, at(timedelta(hours=-1)))
+    assert (report.raw_score, report.score, report.adjustments) == (8.5, 8.5, ())
+    assert report.late == Late(DEADLINE, DEADLINE - timedelta(hours=1), 0, 10, 30, penalty_percent=0.0, penalty=0.0)
+    assert late_result(report) == LateResult(8.5, 8.5, 0, 0.0, "")
 
 
 def test_each_started_day_costs_per_day_percent_of_the_score() -> None:
-    late = apply_late_policy(8.0, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=25)))
-    assert (late.raw, late.final, late.days_late, late.penalty_percent) == (8.0, 6.4, 2, 20.0)
-    assert late.note == "2 days late"
+    report = apply(8.0, at(timedelta(hours=25)))
+    assert report.late is not None
+    assert (report.raw_score, report.score, report.late.days_late, report.late.penalty_percent) == (8.0, 6.4, 2, 20.0)
+    assert report.late.penalty == 1.6
+    line = Adjustment("late penalty: 2 days late (20%)", -1.6, 0.0, AdjustmentKind.LATE_PENALTY)
+    assert report.adjustments == (line,)
+    assert late_result(report).note == "2 days late"
 
 
 def test_penalty_is_capped_at_max() -> None:
-    late = apply_late_policy(10.0, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(days=30)))
-    assert (late.final, late.penalty_percent, late.days_late) == (7.0, 30.0, 30)
+    report = apply(10.0, at(timedelta(days=30)))
+    assert report.late is not None
+    assert (report.score, report.late.penalty_percent, report.late.days_late) == (7.0, 30.0, 30)
 
 
-def test_final_score_is_rounded_to_two_decimals() -> None:
-    late = apply_late_policy(
-        3.3333333, deadline=DEADLINE, penalty=LatePenalty(per_day=33.3), submitted=at(timedelta(hours=1))
-    )
-    assert late.raw == 3.33
-    assert late.final == round(3.33 * (1 - 0.333), 2)
+def test_final_score_is_rounded_to_the_nearest_cent() -> None:
+    report = apply(3.33, at(timedelta(hours=1)), penalty=LatePenalty(per_day=33.3))
+    assert report.raw_score == 3.33
+    assert report.score == round(3.33 * (1 - 0.333), 2) == 2.22  # 2.22111: the penalty is 1.11, not 1.10889
+    assert report.late is not None and report.late.penalty == 1.11
+    # exact arithmetic: 0.05 at 10% is 0.045 off, a tie, to the even cent (a float would say 0.04499999)
+    assert apply(0.05, at(timedelta(hours=1))).score == 0.04
+    assert apply(0.15, at(timedelta(hours=1))).score == 0.14  # 0.135: to the even cent
 
 
 def test_no_deadline_means_no_penalty_even_when_a_time_is_known() -> None:
-    late = apply_late_policy(5, deadline=None, penalty=None, submitted=at(timedelta(days=3)))
-    assert (late.final, late.days_late, late.note) == (5, 0, "")
+    report = apply(5, at(timedelta(days=3)), deadline=None, penalty=None)
+    assert (report.score, report.late) == (5, None)
+    assert late_result(report) == LateResult(5, 5, 0, 0.0, "")
 
 
 def test_deadline_without_penalty_only_reports_lateness() -> None:
-    late = apply_late_policy(5, deadline=DEADLINE, penalty=None, submitted=at(timedelta(days=3)))
-    assert (late.final, late.days_late, late.penalty_percent) == (5, 3, 0.0)
+    report = apply(5, at(timedelta(days=3)), penalty=None)
+    assert report.late is not None
+    assert (report.score, report.late.days_late, report.late.penalty_percent, report.adjustments) == (5, 3, 0.0, ())
+    assert (report.late.per_day, report.late.max_percent) == (None, None)
 
 
 def test_unknown_time_deducts_nothing_and_says_so() -> None:
-    late = apply_late_policy(5, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=None)
-    assert (late.final, late.days_late) == (5, 0)
-    assert late.note == "no trusted submission time"
+    report = apply(5, None)
+    assert report.late is not None
+    assert (report.score, report.late.days_late, report.late.submitted_at) == (5, 0, None)
+    assert late_result(report).note == "no trusted submission time"
+
+
+def test_applying_again_replaces_the_late_line() -> None:
+    """From raw_score: another time or deadline replaces the earlier late line, never adds a second."""
+    twice_late = apply(8.0, at(timedelta(hours=25)))
+    on_time = apply_late_policy(twice_late, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=-1)))
+    assert (on_time.score, on_time.raw_score, on_time.adjustments) == (8.0, 8.0, ())
+    again = apply_late_policy(twice_late, deadline=DEADLINE, penalty=TEN_PERCENT, submitted=at(timedelta(hours=25)))
+    assert again == twice_late
+    assert apply_late_policy(twice_late, deadline=None, penalty=None, submitted=None) == scored(8.0)
 
 
 @pytest.mark.parametrize(
@@ -168,14 +204,14 @@ def test_only_push_events_carry_a_push_time() -> None:
 
 
 def test_env_outside_actions_has_no_time() -> None:
-    assert submission_time_from_env({}) is None
+    assert submission_time_from_env(settings_from_env({})) is None
 
 
 def test_env_push_uses_the_event_payload(tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"repository": {"pushed_at": 1796165940}}), encoding="utf-8")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
-    found = submission_time_from_env(env, now=datetime(2030, 1, 1, tzinfo=UTC))
+    found = submission_time_from_env(settings_from_env(env), now=datetime(2030, 1, 1, tzinfo=UTC))
     assert found == SubmissionTime(datetime(2026, 12, 1, 22, 59, tzinfo=UTC), "push-event")
 
 
@@ -188,32 +224,13 @@ def test_env_other_events_use_the_runs_clock(tmp_path: Path) -> None:
         "GITHUB_EVENT_NAME": "workflow_dispatch",
         "GITHUB_EVENT_PATH": str(event),
     }
-    assert submission_time_from_env(env, now=now) == SubmissionTime(now, "run-clock")
+    assert submission_time_from_env(settings_from_env(env), now=now) == SubmissionTime(now, "run-clock")
     missing = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "push",
         "GITHUB_EVENT_PATH": str(tmp_path / "x"),
     }
-    assert submission_time_from_env(missing, now=now) == SubmissionTime(now, "run-clock")
-
-
-def _report(score: float) -> Report:
-    tests = (
-        Score("t.py::a", Status.PASSED, 2.0, 2.0),
-        Score("t.py::b", Status.PASSED, 3.0, 3.0),
-        Score("t.py::c", Status.FAILED, 0.0, 5.0),
-    )
-    return Report(score=score, max_score=10.0, status=RunStatus.FAIL, tests=tests)
-
-
-def test_apply_to_report_scales_total_and_every_test(tmp_path: Path) -> None:
-    config = GradingConfig(tests=tmp_path, deadline=DEADLINE, late_penalty=TEN_PERCENT)
-    late = apply_to_report(_report(5.0), config, at(timedelta(hours=1)))
-    assert late.score == 4.5
-    assert [t.score for t in late.tests] == [1.8, 2.7, 0.0]
-    assert [t.max_score for t in late.tests] == [2.0, 3.0, 5.0]
-    on_time = _report(5.0)
-    assert apply_to_report(on_time, config, at(timedelta(hours=-1))) is on_time
+    assert submission_time_from_env(settings_from_env(missing), now=now) == SubmissionTime(now, "run-clock")
 
 
 def test_apply_to_report_from_env_uses_the_push_time(tmp_path: Path) -> None:
@@ -222,5 +239,8 @@ def test_apply_to_report_from_env_uses_the_push_time(tmp_path: Path) -> None:
     event.write_text(json.dumps({"repository": {"pushed_at": int(pushed.timestamp())}}), encoding="utf-8")
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": str(event)}
     config = GradingConfig(tests=tmp_path, deadline=DEADLINE, late_penalty=TEN_PERCENT)
-    assert apply_to_report_from_env(_report(5.0), config, env).score == 4.0
-    assert apply_to_report_from_env(_report(5.0), config, {}).score == 5.0
+    late = apply_to_report_from_env(scored(5.0), config, settings_from_env(env))
+    assert (late.score, late.raw_score, late.tests) == (4.0, 5.0, scored(5.0).tests)  # the tests keep their points
+    assert late.late is not None and late.late.submitted_at == pushed
+    outside = apply_to_report_from_env(scored(5.0), config, settings_from_env({}))  # no trusted time outside Actions
+    assert outside.score == 5.0 and outside.late is not None and outside.late.submitted_at is None

@@ -9,15 +9,16 @@ from grader import pipeline
 from grader.config import default_config
 from grader.manifest import CollectionError
 from grader.models import ExpectedTest, Report, RunStatus, SandboxInfo, Status, TestScore
-from grader.pipeline import PreparedTests, _tests_prefix, relocate_test_files
+from grader.paths import relative_tests_prefix, relocate_test_files
+from grader.pipeline import PreparedTests
 from grader.sandbox import SandboxResult
 
 
 def test_tests_prefix_inside_and_outside_the_submission(tmp_path: Path) -> None:
     (tmp_path / "repo" / "tests").mkdir(parents=True)
     (tmp_path / "spec").mkdir()
-    assert _tests_prefix(tmp_path / "repo" / "tests", tmp_path / "repo") == "tests/"
-    assert _tests_prefix(tmp_path / "spec", tmp_path / "repo") == ""
+    assert relative_tests_prefix(tmp_path / "repo" / "tests", tmp_path / "repo") == "tests/"
+    assert relative_tests_prefix(tmp_path / "spec", tmp_path / "repo") == ""
 
 
 def test_locations_in_test_files_become_relative_to_the_submission() -> None:
@@ -51,7 +52,7 @@ def test_the_sandbox_starts_before_the_collection_is_waited_for(
     collected: Future[tuple[ExpectedTest, ...]] = Future()
     expected = (ExpectedTest(nodeid="test_calc.py::test_x", file="test_calc.py", line=1),)
 
-    def run_sandbox(spec: object, client: object, on_created: object = None) -> SandboxResult:
+    def run_sandbox(spec: object, client: object, **hooks: object) -> SandboxResult:
         assert not collected.done(), "grade waited for the collection before starting the sandbox"
         collected.set_result(expected)  # the collection ends while the container runs
         return SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0), error="the run broke")
@@ -82,7 +83,7 @@ def test_a_broken_collection_still_fails_the_run_after_the_sandbox(
     monkeypatch.setattr(
         pipeline,
         "run_sandbox",
-        lambda spec, client, on_created=None: SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0)),
+        lambda spec, client, **hooks: SandboxResult(junit_xml=None, info=SandboxInfo(exit_code=0)),
     )
     with pytest.raises(CollectionError, match="SyntaxError"):
         pipeline.grade(tmp_path / "sub", default_config(tmp_path / "tests"),

@@ -12,9 +12,12 @@ import pytest
 from githubkit.exception import PrimaryRateLimitExceeded, RequestError, RequestFailed, SecondaryRateLimitExceeded
 from githubkit.response import Response
 
-from grader import post
-from grader.github_api import ContextError, RetryPolicy, context_from_env, read_token
+from grader.github import payloads as post
+from grader.github.annotations import select_annotations
+from grader.github.client import RetryPolicy
+from grader.github.settings import ContextError, GitHubContext, post_context, read_token, settings_from_env
 from grader.models import Finding, Report, RunStatus, Status, TestScore
+from grader.paths import RepoLayout
 
 ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
 
@@ -99,14 +102,10 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_annotation_path_prefers_the_students_file_then_the_test_file(workspace: Path) -> None:
-    where = {"submission": "src", "tests": "tests", "workspace": workspace}
-    assert post.annotation_path("calc.py", **where) == "src/calc.py"
-    assert post.annotation_path("test_calc.py", **where) == "tests/test_calc.py"
-    assert post.annotation_path("missing.py", **where) == "src/missing.py", "best guess: the submission"
-    assert post.annotation_path("../../etc/passwd", **where) is None, "never outside the repository"
-    assert post.annotation_path("/workspace/calc.py", **where) is None
-    assert post.annotation_path("", **where) is None
+def check_run_notes(r: Report, *, submission: str, workspace: Path, tests: str | None = None) -> list[dict]:
+    """What `grader post` sends: the one selection policy rendered for the check runs API."""
+    layout = RepoLayout(workspace, submission, tests)
+    return post.check_run_annotations(select_annotations(r, layout.locate))
 
 
 def test_build_annotations_one_failure_per_failed_or_erroring_test_with_a_place(workspace: Path) -> None:
@@ -120,7 +119,7 @@ def test_build_annotations_one_failure_per_failed_or_erroring_test_with_a_place(
         t("test_calc.py::test_nowhere", Status.FAILED, message="no file"),
         integrity=(Finding("framework-import", "imports pytest", path="calc.py"), Finding("early-exit", "x")),
     )  # fmt: skip
-    notes = post.build_annotations(r, submission="src", tests="tests", workspace=workspace)
+    notes = check_run_notes(r, submission="src", tests="tests", workspace=workspace)
     assert [(n["path"], n["start_line"], n["annotation_level"]) for n in notes] == [
         ("src/calc.py", 7, "failure"),
         ("tests/test_calc.py", 1, "failure"),  # line 0 (unknown) becomes 1: lines start at 1
@@ -142,7 +141,7 @@ def test_hidden_tests_get_no_annotation(workspace: Path) -> None:
           message="assert f() == 42", details="secret traceback", title="the secret test"),
         t("test_calc.py::test_visible", Status.FAILED, file="calc.py", line=3, message="visible"),
     )  # fmt: skip
-    notes = post.build_annotations(r, submission="src", workspace=workspace)
+    notes = check_run_notes(r, submission="src", workspace=workspace)
     assert [n["message"] for n in notes] == ["visible, at calc.py:3"]
     assert "secret" not in json.dumps(notes) and "42" not in json.dumps(notes)
 
@@ -151,7 +150,7 @@ def test_annotation_fields_respect_githubs_limits(workspace: Path) -> None:
     r = report(
         t("x" * 400, Status.FAILED, file="calc.py", line=1, message="😀" + "m" * 100_000, details="d" * 200_000),
     )
-    (note,) = post.build_annotations(r, submission="src", workspace=workspace)
+    (note,) = check_run_notes(r, submission="src", workspace=workspace)
     assert len(note["title"]) <= 255
     assert len(note["message"].encode()) <= 64 * 1024
     assert len(note["raw_details"].encode()) <= 64 * 1024
@@ -245,8 +244,12 @@ def env_for(tmp_path: Path, event_name: str, event: dict[str, object], **extra: 
     }
 
 
+def context_of(env: dict[str, str]) -> GitHubContext:
+    return post_context(settings_from_env(env))
+
+
 def test_context_of_a_push(tmp_path: Path) -> None:
-    ctx = context_from_env(
+    ctx = context_of(
         env_for(tmp_path, "push", {"after": "x"}, GITHUB_SERVER_URL="https://github.com", GITHUB_RUN_ID="42")
     )
     assert (ctx.owner, ctx.repo, ctx.sha, ctx.pr_number, ctx.fork) == ("org", "repo", "merge" * 8, None, False)
@@ -259,26 +262,27 @@ def test_context_of_a_pull_request_uses_the_head_commit_and_knows_forks(tmp_path
         "number": 7,
         "pull_request": {"number": 7, "head": {"sha": "head" * 10, "repo": {"full_name": "mallory/repo"}}},
     }
-    ctx = context_from_env(env_for(tmp_path, "pull_request", event, GITHUB_API_URL="https://ghe.local/api/v3"))
+    ctx = context_of(env_for(tmp_path, "pull_request", event, GITHUB_API_URL="https://ghe.local/api/v3"))
     assert (ctx.sha, ctx.pr_number, ctx.fork) == ("head" * 10, 7, True)
     assert ctx.api_url == "https://ghe.local/api/v3"
     same_repo = {"pull_request": {"number": 8, "head": {"sha": "h" * 40, "repo": {"full_name": "org/repo"}}}}
-    assert context_from_env(env_for(tmp_path, "pull_request_target", same_repo)).fork is False
+    assert context_of(env_for(tmp_path, "pull_request_target", same_repo)).fork is False
 
 
 @pytest.mark.parametrize("repository", ["", "noslash", "a/b/c", "/repo"])
 def test_context_needs_a_repository(tmp_path: Path, repository: str) -> None:
     with pytest.raises(ContextError):
-        context_from_env(env_for(tmp_path, "push", {}, GITHUB_REPOSITORY=repository))
+        context_of(env_for(tmp_path, "push", {}, GITHUB_REPOSITORY=repository))
 
 
 def test_context_survives_an_unreadable_event(tmp_path: Path) -> None:
     env = env_for(tmp_path, "pull_request", {})
     Path(env["GITHUB_EVENT_PATH"]).write_text("{not json")
-    assert context_from_env(env).sha == "merge" * 8
+    assert context_of(env).sha == "merge" * 8
 
 
 def test_read_token_order() -> None:
+    assert read_token({"GRADER_GITHUB_TOKEN": "g", "GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "g"
     assert read_token({"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "a"
     assert read_token({"GITHUB_TOKEN": "  ", "GH_TOKEN": "b"}) == "b"
     assert read_token({}) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from grader.models import TestScore as Score
 from grader.report_json import SCHEMA_PATH, from_json, to_json, write_json
 
 TOP_KEYS = [
-    "version", "score", "max_score", "status", "error", "tests", "adjustments", "integrity", "sandbox", "output",
+    "version", "score", "raw_score", "max_score", "status", "error", "late", "tests", "adjustments", "integrity",
+    "sandbox", "output",
 ]  # fmt: skip
 TEST_KEYS = [
     "name", "title", "status", "score", "max_score", "message", "details", "output",
@@ -80,7 +82,8 @@ def test_keys_are_exactly_the_contract() -> None:
 
 def test_values_are_plain_json_with_rounded_numbers() -> None:
     data = to_json(full_report())
-    assert (data["version"], data["score"], data["max_score"], data["status"]) == (2, 3.33, 10.0, "fail")
+    assert (data["version"], data["score"], data["max_score"], data["status"]) == (3, 3.33, 10.0, "fail")
+    assert (data["raw_score"], data["late"], data["adjustments"]) == (3.33, None, [])
     first, second, third = data["tests"]
     assert (first["score"], first["max_score"], first["duration_s"]) == (3.33, 3.33, 0.012)
     assert (second["status"], second["hidden"], second["max_score"]) == ("failed", True, 6.67)
@@ -105,7 +108,10 @@ def test_output_validates_against_the_schema(validator: jsonschema.Draft202012Va
         lambda d: d["tests"][0].update(extra=1),
         lambda d: d["tests"][0].update(line=0),
         lambda d: d["sandbox"].update(exit_code="1"),
-        lambda d: d.update(version=3),
+        lambda d: d.update(version=2),
+        lambda d: d.pop("raw_score"),
+        lambda d: d.pop("late"),
+        lambda d: d.update(late={"deadline": "2026-12-01T22:59:00Z"}),
     ],
 )
 def test_schema_rejects_what_breaks_the_contract(
@@ -125,6 +131,49 @@ def test_round_trip() -> None:
     assert rebuilt.sandbox == SandboxInfo(exit_code=1, oom_killed=True, duration_s=2.718)
 
 
+def late_report() -> Report:
+    """full_report graded 2 days late at 10% a day (at most 50%), with a group cap before the late line."""
+    from datetime import UTC, datetime, timedelta
+
+    from grader.config import LatePenalty
+    from grader.late import SubmissionTime, apply_late_policy
+    from grader.models import Adjustment
+
+    capped = replace(full_report(), score=3.0, adjustments=(Adjustment("group cap: basics (at most 3 points)", -0.33,
+                                                                       -0.33),))  # fmt: skip
+    deadline = datetime(2026, 12, 1, 22, 59, tzinfo=UTC)
+    submitted = SubmissionTime(deadline + timedelta(hours=30), "push-event")
+    return apply_late_policy(capped, deadline=deadline, penalty=LatePenalty(10, 50), submitted=submitted)
+
+
+def test_the_late_line_in_json(validator: jsonschema.Draft202012Validator) -> None:
+    data = to_json(late_report())
+    validator.validate(data)
+    assert (data["score"], data["raw_score"]) == (2.4, 3.0)
+    assert data["late"] == {
+        "deadline": "2026-12-01T22:59:00Z", "submitted_at": "2026-12-03T04:59:00Z", "days_late": 2,
+        "policy": {"per_day": 10, "max": 50}, "penalty_percent": 20.0, "penalty": 0.6,
+    }  # fmt: skip
+    assert data["adjustments"] == [
+        {"kind": "group-cap", "name": "group cap: basics (at most 3 points)", "score": -0.33, "max_score": -0.33},
+        {"kind": "late-penalty", "name": "late penalty: 2 days late (20%)", "score": -0.6, "max_score": 0.0},
+    ]
+    rebuilt, made = from_json(json.loads(json.dumps(data))), late_report()
+    assert (rebuilt.late, rebuilt.adjustments, rebuilt.score, rebuilt.raw_score) == (
+        made.late, made.adjustments, made.score, made.raw_score)  # fmt: skip
+    assert to_json(from_json(data)) == data
+
+
+def test_a_version_2_report_still_loads_with_its_score_as_the_raw_score() -> None:
+    data = to_json(replace(full_report(), score=3.0))
+    data.update(version=2, adjustments=[{"name": "group cap: basics (at most 3 points)", "score": -0.33,
+                                         "max_score": -0.33}])  # fmt: skip
+    del data["raw_score"], data["late"]
+    report = from_json(data)
+    assert (report.version, report.score, report.raw_score, report.late) == (2, 3.0, 3.0, None)
+    assert [a.kind.value for a in report.adjustments] == ["group-cap"]
+
+
 def test_write_json_is_utf8_and_loads_back(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     write_json(full_report(), target)
@@ -139,7 +188,7 @@ def test_write_json_is_utf8_and_loads_back(tmp_path: Path) -> None:
     ("data", "message"),
     [
         ({}, "not a grader report: missing key 'version'"),
-        ({**to_json(full_report()), "version": 99}, "report version 99 is newer than this grader (2)"),
+        ({**to_json(full_report()), "version": 99}, "report version 99 is newer than this grader (3)"),
         ({**to_json(full_report()), "status": "great"}, "'great' is not a valid RunStatus"),
     ],
 )

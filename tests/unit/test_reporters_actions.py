@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from grader.models import Report, RunStatus, Status
-from grader.models import TestScore as Score
-from grader.reporters import actions
-from grader.reporters.actions import (
+from grader.github import actions, commands
+from grader.github.actions import (
     annotations,
     classroom_notices,
     emit_github,
-    escape_data,
-    escape_property,
-    guard_untrusted_output,
     output_lines,
     write_outputs,
     write_summary,
 )
+from grader.github.commands import escape_data, escape_property, guard_untrusted_output
+from grader.github.settings import settings_from_env
+from grader.models import Report, RunStatus, Status
+from grader.models import TestScore as Score
+from grader.paths import RepoLayout
 from grader.reporters.classroom import classroom_result
 
 INJECTION = "x\n::add-mask::secret\r\n::set-output name=score::100\n::notice title=Autograding report::{}%0A, a:b"
@@ -100,7 +100,7 @@ def test_annotation_with_hostile_text_is_one_command() -> None:
     name, props, message = parse_command(line)
     assert name == "error"
     assert props["file"] == "a,b:c.py" and props["line"] == "4"
-    assert props["title"].startswith("x ::add-mask::secret ::set-output") and props["title"].endswith("(0/1)")
+    assert props["title"].startswith("x ::add-mask::secret ::set-output") and props["title"].endswith(" failed")
     # the sentence (first line and place), then the message's other lines, all inside the one command
     first, rest = INJECTION.replace("\r\n", "\n").split("\n", 1)
     assert message.startswith(f"{first}, at a,b:c.py:4\n\n{rest}")
@@ -117,19 +117,19 @@ def test_annotations_order_limit_and_omitted_count() -> None:
         *(Score(f"t.py::more{i}", Status.FAILED, 0, 1, file="conftest.py", line=1) for i in range(10)),
     )
     commands, omitted = annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=tests))
-    assert len(commands) == 10 and omitted == 4
+    assert len(commands) == 10 and omitted == 3  # no_location has no place in the repository: no annotation
     titles = [parse_command(c)[1]["title"] for c in commands]
     assert titles[:4] == [
-        "t.py::student_big (0/3)",
-        "t.py::student_small (0.5/1)",
-        "t.py::in_test_file (0/5)",
-        "t.py::more0 (0/1)",
+        "t.py::student_big raised an error",
+        "t.py::student_small failed",
+        "t.py::in_test_file failed",
+        "t.py::more0 failed",
     ]
     assert not any("passes" in t or "skipped" in t or "no_location" in t for t in titles)
     assert annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=tests), max_errors=100)[1] == 0
 
 
-def test_hidden_test_annotation_has_no_message_or_location() -> None:
+def test_hidden_test_gets_no_annotation() -> None:
     test = Score(
         "h.py::t",
         Status.FAILED,
@@ -142,8 +142,8 @@ def test_hidden_test_annotation_has_no_message_or_location() -> None:
         line=3,
         hidden=True,
     )
-    (line,), _ = annotations(Report(score=0, max_score=2, status=RunStatus.FAIL, tests=(test,)))
-    assert line == "::error title=Edge cases (0/2)::hidden test failed"
+    # its place comes from its own traceback and its message is the instructor's: the summary has its status
+    assert annotations(Report(score=0, max_score=2, status=RunStatus.FAIL, tests=(test,))) == ([], 0)
 
 
 def test_annotation_message_is_bounded_and_keeps_the_traceback_end() -> None:
@@ -158,7 +158,8 @@ def test_annotation_message_is_bounded_and_keeps_the_traceback_end() -> None:
 
 def test_annotation_path_prefix() -> None:
     test = Score("t.py::t", Status.FAILED, 0, 1, file="calc.py", line=1)
-    (line,), _ = annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,)), path_prefix="hw1/")
+    layout = RepoLayout(Path("."), "hw1")
+    (line,), _ = annotations(Report(score=0, max_score=1, status=RunStatus.FAIL, tests=(test,)), layout=layout)
     assert parse_command(line)[1]["file"] == "hw1/calc.py"
 
 
@@ -181,7 +182,7 @@ def test_guard_untrusted_output_pauses_commands() -> None:
 
 def test_guard_never_uses_a_token_found_in_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
     tokens = iter(["aaaa", "bbbb"])
-    monkeypatch.setattr(actions, "_random_token", lambda: next(tokens))
+    monkeypatch.setattr(commands, "random_token", lambda: next(tokens))
     lines = guard_untrusted_output("::aaaa::\n")
     assert lines[0] == "::stop-commands::bbbb" and lines[-1] == "::bbbb::"
 
@@ -237,7 +238,7 @@ def test_write_outputs_cannot_be_forged(tmp_path: Path) -> None:
 
 def test_output_lines_delimiter_never_in_value(monkeypatch: pytest.MonkeyPatch) -> None:
     tokens = iter(["1111", "2222"])
-    monkeypatch.setattr(actions, "_random_token", lambda: next(tokens))
+    monkeypatch.setattr(actions, "random_token", lambda: next(tokens))
     entry = output_lines("report", "a\nghadelimiter_1111\nb")
     assert entry == "report<<ghadelimiter_2222\na\nghadelimiter_1111\nb\nghadelimiter_2222\n"
     assert output_lines("score", "8.5") == "score=8.5\n"
@@ -272,7 +273,7 @@ def gh_env(tmp_path: Path) -> dict[str, str]:
 def test_emit_github_outside_actions_does_nothing(tmp_path: Path) -> None:
     env = gh_env(tmp_path) | {"GITHUB_ACTIONS": "false"}
     stream = io.StringIO()
-    emit_github(simple_report(), env, report_path="r.json", stream=stream)
+    emit_github(simple_report(), settings_from_env(env), report_path="r.json", stream=stream)
     assert stream.getvalue() == "" and (tmp_path / "summary").read_text() == ""
 
 
@@ -282,7 +283,7 @@ def test_emit_github_writes_everything_once(tmp_path: Path) -> None:
     )
     report = Report(score=0, max_score=12, status=RunStatus.FAIL, tests=tests)
     stream = io.StringIO()
-    emit_github(report, gh_env(tmp_path), report_path="r.json", stream=stream)
+    emit_github(report, settings_from_env(gh_env(tmp_path)), report_path="r.json", stream=stream)
     lines = stream.getvalue().splitlines()
     assert [parse_command(x)[0] for x in lines] == ["error"] * 10 + ["notice", "notice"]
     assert lines[-2:] == classroom_notices(report)
@@ -298,7 +299,7 @@ def test_emit_github_respects_summary_already_written(tmp_path: Path) -> None:
     tests = tuple(Score(f"t.py::t{i}", Status.FAILED, 0, 1, details="d" * 3000) for i in range(100))
     emit_github(
         Report(score=0, max_score=100, status=RunStatus.FAIL, tests=tests),
-        env,
+        settings_from_env(env),
         report_path=None,
         stream=io.StringIO(),
     )

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from grader.github.actions import classroom_notices
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.reporters.actions import classroom_notices
 from grader.reporters.classroom import classroom_result, encode_result
 from grader.reporters.escape import format_number
 

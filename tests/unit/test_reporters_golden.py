@@ -14,10 +14,10 @@ import pytest
 from rich.console import Console
 
 from grader.cli.terminal import print_report
+from grader.github import actions
+from grader.github.actions import annotations, classroom_notices, write_outputs
 from grader.models import Finding, Report, RunStatus, SandboxInfo, Status
 from grader.models import TestScore as Score
-from grader.reporters import actions
-from grader.reporters.actions import annotations, classroom_notices, write_outputs
 from grader.reporters.classroom import classroom_result
 from grader.reporters.markdown import render_summary
 
@@ -126,7 +126,7 @@ def test_golden_summary_student_hides_hidden_details() -> None:
 
 
 def test_golden_github_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(actions, "_random_token", lambda: "0" * 32)
+    monkeypatch.setattr(actions, "random_token", lambda: "0" * 32)
     out = tmp_path / "output"
     write_outputs(sample_report(), report_path="grading report.json", output_file=out)
     check_golden("github_output.txt", out.read_text(encoding="utf-8"))

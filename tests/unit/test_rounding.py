@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from grader.config import GradingConfig, Group, LatePenalty
-from grader.late import apply_to_report
-from grader.models import ExpectedTest, JUnitCase, JUnitReport, Report, Status, SubtestCounts
-from grader.rounding import allocate, from_cents, rescale, to_cents
+from grader.late import SubmissionTime, apply_late_policy
+from grader.models import AdjustmentKind, ExpectedTest, JUnitCase, JUnitReport, Report, Status, SubtestCounts
+from grader.rounding import allocate, from_cents, to_cents
 from grader.scoring import junit_key, score_report
+
+DEADLINE = datetime(2026, 1, 1, tzinfo=UTC)
+ONE_DAY_LATE = SubmissionTime(at=DEADLINE + timedelta(hours=1), source="instructor")
 
 
 def config(**kwargs: object) -> GradingConfig:
@@ -104,21 +108,40 @@ def test_partial_credit_is_the_passed_share_rounded_down() -> None:
 
 @pytest.mark.parametrize("percent", [10.0, 33.0, 7.5])
 def test_the_late_penalty_keeps_the_parts_adding_up(percent: float) -> None:
-    from datetime import UTC, datetime
-
-    from grader.late import SubmissionTime
-
     expected = expect(7)
     cfg = config(max_score=10, groups=(Group(name="g", tests=("test_a.py::test_1", "test_a.py::test_2"), cap=1.0),),
-                 deadline=datetime(2026, 1, 1, tzinfo=UTC), late_penalty=LatePenalty(per_day=percent))
+                 deadline=DEADLINE, late_penalty=LatePenalty(per_day=percent))
     report = score_report(expected, results(expected, {0, 1, 2, 4, 5}), cfg)
-    late = apply_to_report(report, cfg, SubmissionTime(at=datetime(2026, 1, 1, 1, tzinfo=UTC), source="instructor"))
+    late = apply_late_policy(report, deadline=DEADLINE, penalty=cfg.late_penalty, submitted=ONE_DAY_LATE)
     assert late.score == round(report.score * (1 - percent / 100), 2)
+    assert late.tests == report.tests  # the tests keep what they earned: the late line takes the points
     assert_adds_up(late)
 
 
-def test_rescale_and_cents_have_no_float_artefacts() -> None:
+def test_cap_and_late_lines_add_up_to_the_score_a_student_sees() -> None:
+    """4 tests of 1 point rescaled to 10 (3.34, 3.33, 3.33, 3.33), the first three in a group capped at 2 points
+    (-3.33 of maximum); 2 days late at 12.5% a day. Every number is whole cents and the lines add up."""
+    expected = expect(4)
+    style = Group(name="style", tests=("test_a.py::test_0", "test_a.py::test_1", "test_a.py::test_2"), cap=2.0)
+    cfg = config(max_score=10, groups=(style,), deadline=DEADLINE, late_penalty=LatePenalty(per_day=12.5))
+    on_time = score_report(expected, results(expected, {0, 1, 2}), cfg)
+    report = apply_late_policy(on_time, deadline=DEADLINE, penalty=cfg.late_penalty,
+                               submitted=SubmissionTime(DEADLINE + timedelta(hours=25), "instructor"))  # fmt: skip
+    assert [t.score for t in report.tests] == [3.34, 3.33, 3.33, 0.0]
+    assert [(a.kind, a.score, a.max_score) for a in report.adjustments] == [
+        (AdjustmentKind.GROUP_CAP, -3.33, -3.33),  # the group earned 10.00 of its 6.67
+        (AdjustmentKind.LATE_PENALTY, -1.67, 0.0),  # 25% of 6.67 is 1.6675: the final 5.0025 rounds to 5.00
+    ]
+    assert (report.raw_score, report.score, report.max_score) == (6.67, 5.0, 10.0)
+    assert report.late is not None and (report.late.penalty, report.late.penalty_percent) == (1.67, 25.0)
+    assert_adds_up(report)
+    assert round(report.raw_score - report.late.penalty, 2) == report.score
+
+
+def test_cents_have_no_float_artefacts() -> None:
     assert [repr(from_cents(c)) for c in (10, 30, 333, -5, 0)] == ["0.1", "0.3", "3.33", "-0.05", "0.0"]
     expected = expect(3)
     report = score_report(expected, results(expected, {0, 1, 2}), config(max_score=1))
-    assert_adds_up(rescale(report, 0.1))
+    late = apply_late_policy(report, deadline=DEADLINE, penalty=LatePenalty(per_day=90), submitted=ONE_DAY_LATE)
+    assert late.score == 0.1
+    assert_adds_up(late)

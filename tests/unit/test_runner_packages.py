@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.github_api import API_VERSION
+from grader.github.client import API_VERSION
 from grader.runner_packages import PACKAGES, build_context, find_uv, impure_wheels, write_tar
 
 ROOT = Path(__file__).resolve().parents[2]

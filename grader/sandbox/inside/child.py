@@ -47,7 +47,8 @@ def main() -> int:
     for name in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
         os.environ.pop(name, None)
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    preload_shadowed_stdlib(config["workspace"])
+    # protocol.FRAMEWORK_LAZY_IMPORTS (shared with the host's scan), from the plugin's copy of protocol.py
+    preload_shadowed_stdlib(config["workspace"], module._protocol.FRAMEWORK_LAZY_IMPORTS)
     # Student modules import from the workspace; pytest puts the tests folder in front of it.
     sys.path.insert(0, config["workspace"])
 
@@ -91,27 +92,19 @@ def make_undumpable() -> None:
         del sys.modules[name]
 
 
-# Standard modules pytest (9) and pdb import lazily, after the workspace is on the path (measured:
-# sys.modules before and after a session with failures, skips, fixtures and warnings), plus their
-# relatives. A submission file with one of these names would be imported by pytest instead.
-FRAMEWORK_LAZY_IMPORTS = frozenset({"bdb", "cmd", "code", "codeop", "difflib", "doctest", "faulthandler",
-                                    "getpass", "glob", "pdb", "pprint", "pwd", "readline", "rlcompleter",
-                                    "shlex", "termios", "tty", "unittest"})
-
-
-def preload_shadowed_stdlib(workspace: str) -> None:
+def preload_shadowed_stdlib(workspace: str, names: frozenset[str]) -> None:
     """Import the standard modules pytest loads lazily that a submission file shadows (`cmd.py`,
     `code.py`...) before the workspace is on the path: pytest's own imports (pdb imports cmd and
     code) then get the standard module, so an honest helper named like one costs nothing. Other
     names (`queue.py`...) are left alone: an assignment may ask for them. The host's scan tells the
     student which file shadows which module (a `shadowed-module` finding)."""
     try:
-        names = os.listdir(workspace)
+        entries = os.listdir(workspace)
     except OSError:
         return
-    for entry in names:
+    for entry in entries:
         name = entry[:-3] if entry.endswith(".py") else entry
-        if name in FRAMEWORK_LAZY_IMPORTS and name not in sys.modules:
+        if name in names and name not in sys.modules:
             # not importable here (a missing C library...): nothing to protect
             with contextlib.suppress(Exception):
                 importlib.import_module(name)

@@ -62,6 +62,7 @@ def _load_sibling(name: str) -> Any:
 
 
 _subtests = _load_sibling("subtests")  # subtest counts and descriptions (see subtests.py)
+_protocol = _load_sibling("protocol")  # the record classes (see protocol.py); encoded and signed below
 _fingerprint = _load_sibling("fingerprint")  # the instructor's test code, compiled here (see fingerprint.py)
 
 _hmac_digest = _hashlib.hmac_digest
@@ -77,6 +78,8 @@ def _not_json(obj: object) -> object:
 # Same output as json.dumps(obj, separators=(",", ":")), without any Python-level json code.
 _encode = _json.make_encoder(None, _not_json, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 _guard = _load_sibling("guard")  # the framework snapshot (see guard.py)
+_RECORD_CLASSES = (_protocol.Collected, _protocol.CollectError, _protocol.Start, _protocol.PhaseReport,
+                   _protocol.Finish, _protocol.Interrupted, _protocol.Finding)
 _FRAMEWORK_DIRS = _guard.FRAMEWORK_DIRS
 
 
@@ -86,6 +89,9 @@ SECTION_LIMIT = 8 * 1024  # characters of captured output per section
 
 
 def _clip(text: str, limit: int) -> str:
+    # An exact str: a str subclass of the submission's runs its own code in len() or slicing, and the
+    # record is built after the last guard check (str.__str__ of a subclass returns a plain copy).
+    text = str.__str__(text)
     if len(text) <= limit:
         return text
     return text[:limit] + f"\n... ({len(text) - limit} more characters cut by the grader)"
@@ -116,14 +122,17 @@ class GraderPlugin:
         # Last: the snapshot includes this class and this module's globals.
         self._guard = _guard.Guard(rootdir, [("plugin", globals()), ("plugin.subtests", vars(_subtests)),
                                              ("plugin.guard", vars(_guard)),
-                                             ("plugin.fingerprint", vars(_fingerprint))],
+                                             ("plugin.fingerprint", vars(_fingerprint)),
+                                             ("plugin.protocol", vars(_protocol))],
                                    (GraderPlugin, _TestTimeout, _subtests.SubtestLog, _guard.Guard, _guard.Watch,
-                                    _fingerprint.TrustedTests))
+                                    _fingerprint.TrustedTests, *_RECORD_CLASSES))
 
     # -- channel ----------------------------------------------------------------------------------
 
-    def _send(self, kind: str, payload: dict[str, Any]) -> None:
+    def _send(self, record: Any) -> None:
+        """One record (a protocol.py record class) on the channel: its fields by `wire()`, then C only."""
         self._seq += 1
+        kind, payload = record.KIND, record.wire()
         body = "".join(_encode({"k": kind, "n": self._seq, "d": payload}, 0)).encode()
         data = _hmac_digest(self._key, body, "sha256").hex().encode() + b" " + body + b"\n"
         view = memoryview(data)
@@ -141,14 +150,14 @@ class GraderPlugin:
         """Fail this test closed and tell the supervisor (a `framework-tampering` finding, or `kind`)."""
         self._tampered.setdefault(nodeid, what)
         detail = _clip(f"{nodeid}: the submission modified {what}; the test fails", 500)
-        self._send("finding", {"kind": kind, "detail": detail})
+        self._send(_protocol.Finding(kind, detail))
 
     def refused(self, what: str) -> None:
         """Called by the audit hook (audit.py) when it refuses an operation: a finding naming the test
         that ran then. The refusal itself is the defence (the operation raised and did not happen),
         so the test keeps the verdict its own code earns."""
         where = f"{self._current}: " if self._current else "while the tests were collected: "
-        self._send("finding", {"kind": "refused-operation", "detail": _clip(where + what, 500)})
+        self._send(_protocol.Finding("refused-operation", _clip(where + what, 500)))
 
     # -- hooks ------------------------------------------------------------------------------------
 
@@ -156,7 +165,7 @@ class GraderPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         items[:] = [item for item in items if item.nodeid not in self._skip]
         self._subtests.learn_instructor_code()
-        self._send("collected", {"ids": [item.nodeid for item in items]})
+        self._send(_protocol.Collected(tuple(item.nodeid for item in items)))
         # Submission code imported with the tests could have changed how the test modules were
         # loaded (an import hook serving a rewritten module...): then no test of this session can be
         # trusted, whatever happens afterwards.
@@ -165,7 +174,7 @@ class GraderPlugin:
             self._loading_tampered = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5
                                                                else "")
             detail = f"while the tests were loaded, the submission modified {self._loading_tampered}; every test fails"
-            self._send("finding", {"kind": "framework-tampering", "detail": _clip(detail, 500)})
+            self._send(_protocol.Finding("framework-tampering", _clip(detail, 500)))
 
     def _foreign_modules(self, items: list[pytest.Item]) -> list[str]:
         """Test modules that pytest's own loader did not load from the tests folder."""
@@ -184,14 +193,11 @@ class GraderPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self._send(
-                "collect-error",
-                {"nodeid": report.nodeid, "text": _clip(str(report.longrepr), TEXT_LIMIT)},
-            )
+            self._send(_protocol.CollectError(report.nodeid, _clip(str(report.longrepr), TEXT_LIMIT)))
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self._current = nodeid
-        self._send("start", {"nodeid": nodeid})
+        self._send(_protocol.Start(nodeid))
         if self._ack is not None:
             # Wait until the supervisor has killed what the previous test left running (bounded: a
             # submission that steals the byte only delays its own test).
@@ -254,7 +260,6 @@ class GraderPlugin:
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # (No guard check here: only pytest's code ran since the one before this report was made.)
         if _SubtestReport is not None and isinstance(report, _SubtestReport):
             # unittest's subTest and pytest 9's `subtests` fixture: one extra "call" report per
             # subtest, before the test's own call report. Only the test's own reports go to the
@@ -267,15 +272,15 @@ class GraderPlugin:
             "when": report.when,
             "outcome": report.outcome,
             "duration": report.duration,
-            "location": [report.location[0], report.location[1], report.location[2]],
-        }
+            "location": (report.location[0], report.location[1], report.location[2]),
+        }  # the fields of protocol.PhaseReport, built up here, then checked by its constructor
         if hasattr(report, "wasxfail"):
             payload["wasxfail"] = _clip(str(report.wasxfail), MESSAGE_LIMIT)
             if report.nodeid in self._run_time_xfail:
                 payload["xfail_run_time"] = True
         longrepr = report.longrepr
         if report.skipped and isinstance(longrepr, tuple):
-            payload["skip"] = [str(longrepr[0]), longrepr[1], _clip(str(longrepr[2]), MESSAGE_LIMIT)]
+            payload["skip"] = (str(longrepr[0]), longrepr[1], _clip(str(longrepr[2]), MESSAGE_LIMIT))
         elif longrepr is not None:
             crash = getattr(longrepr, "reprcrash", None)
             message = crash.message if crash is not None else str(longrepr)
@@ -287,9 +292,14 @@ class GraderPlugin:
         if subtests is not None:  # with the call (or, opened after it, in a fixture: the teardown)
             payload["subtests"] = subtests
         if report.when == "teardown" or not report.passed:  # the JUnit writer shows output of these
-            payload["sections"] = [
-                [title, _clip(content, SECTION_LIMIT)] for title, content in report.sections[:12]
-            ]
+            payload["sections"] = tuple(
+                (title, _clip(content, SECTION_LIMIT)) for title, content in report.sections[:12]
+            )
+        # Check again after the last call that can reach the submission's code: pytest calls it while it
+        # builds the report (an exception's __str__, the repr of traceback arguments), after the check in
+        # pytest_runtest_makereport, and so do the str() calls above (a str subclass's __str__). What
+        # follows touches only exact str (see _clip) and the plugin's own code.
+        self._check(report.nodeid)
         tampered = self._loading_tampered or self._tampered.get(report.nodeid) or None
         # Fail closed: the call of a test whose result went through code the submission changed fails
         # (its teardown when the call was already sent). Not its setup: pytest, restored, goes on to
@@ -304,13 +314,13 @@ class GraderPlugin:
             payload.pop("subtests", None)  # no partial credit for a result that cannot be trusted
         if report.when == "teardown":
             self._current = None
-        self._send("report", payload)
+        self._send(_protocol.PhaseReport(**payload))
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # KeyboardInterrupt or pytest.exit() ends the session mid-test; the supervisor restarts it.
-        self._send("interrupted", {"message": _clip(excinfo.exconly(), MESSAGE_LIMIT)})
+        self._send(_protocol.Interrupted(_clip(excinfo.exconly(), MESSAGE_LIMIT)))
 
     def finish(self, exitstatus: int) -> None:
         """The end-of-session record: child.py sends it after pytest returns, then exits at once (the
         supervisor treats a child still running after it as a forged end)."""
-        self._send("finish", {"exitstatus": int(exitstatus)})
+        self._send(_protocol.Finish(int(exitstatus)))

@@ -20,6 +20,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -195,10 +196,10 @@ def load_grades_csv(path: Path) -> ClassroomRoster:
 
 
 def roster_from_api(github: Any, assignment_id: int) -> ClassroomRoster:
-    """`github` is a githubkit client (`grader.github_api.make_client`)."""
+    """`github` is a githubkit client (`grader.github.client.make_client`)."""
     from githubkit.exception import GitHubException, RequestFailed
 
-    from grader.github_api import API_VERSION
+    from grader.github.client import API_VERSION
 
     source = f"Classroom assignment {assignment_id}"
     try:
@@ -207,16 +208,20 @@ def roster_from_api(github: Any, assignment_id: int) -> ClassroomRoster:
         headers = {"X-GitHub-Api-Version": API_VERSION}
         grades = github.request("GET", f"/assignments/{assignment_id}/grades", headers=headers).json()
         accepted: list[Any] = []
-        for page in range(1, MAX_PAGES + 1):
-            answer = github.request(
-                "GET",
-                f"/assignments/{assignment_id}/accepted_assignments",
-                params={"page": page, "per_page": 100},
-                headers=headers,
-            ).json()
-            accepted += answer if isinstance(answer, list) else []
-            if not isinstance(answer, list) or len(answer) < 100:
+        # githubkit's paginator follows GitHub's `Link: rel="next"` header; one element per page (its JSON)
+        # so that islice stops before a request for one page too many.
+        pages = github.rest.paginate(
+            github.request,
+            lambda response: [response.json()],
+            "GET",
+            f"/assignments/{assignment_id}/accepted_assignments",
+            params={"per_page": 100},
+            headers=headers,
+        )
+        for answer in islice(pages, MAX_PAGES):
+            if not isinstance(answer, list):
                 break
+            accepted += answer
     except RequestFailed as exc:
         status = exc.response.status_code
         if status == 410:

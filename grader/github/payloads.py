@@ -1,30 +1,28 @@
 """What `grader post` sends to GitHub, as pure functions of the report: a check run (title, summary,
-annotations), a commit status and a PR comment. The sending is `grader.github_poster`; the command itself
-is `grader.cli.post`.
+annotations), a commit status and a PR comment. The sending is `grader.github.poster`; the command itself
+is `grader.cli.post`; which annotations, `grader.github.annotations`.
 
 Runs after `grader run` has written the job summary and the step outputs, so nothing here can lose
 the score: every GitHub API failure (read-only token on a fork's pull request, missing permission,
 outage after the retries) is reported as a `::warning::`.
 
-The token comes from GITHUB_TOKEN (or GH_TOKEN); the action passes its `token` input there. The
-repository, commit and pull request come from the job's environment (see `grader.github_api`).
+The token, repository, commit and pull request come from the job's environment (`grader.github.settings`);
+the action passes its `token` input as the token.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from grader.github.annotations import Annotation
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from grader.models import Report, RunStatus, Status
+from grader.models import Report, RunStatus
 from grader.reporters.escape import bmp_only, clean, format_number, one_line, truncate, utf8_len
-from grader.reporters.failure import display_title, failing_line, failure_view
 from grader.reporters.markdown import render_summary
-from grader.reporters.messages import translate_details, translate_message
+from grader.reporters.messages import translate_message
 
 MODES = ("check-run", "status", "comment")
 DEFAULT_CHECK_NAME = "Autograding"
@@ -45,7 +43,6 @@ CLASSROOM_FEEDBACK_TITLE = "Feedback"
 PAGE_SIZE = 100
 MAX_PAGES = 20
 
-_NOT_GOOD = (Status.FAILED, Status.ERROR)
 _CONCLUSION = {RunStatus.PASS: "success", RunStatus.FAIL: "failure", RunStatus.ERROR: "neutral"}
 _STATE = {RunStatus.PASS: "success", RunStatus.FAIL: "failure", RunStatus.ERROR: "error"}
 
@@ -129,92 +126,26 @@ def fit_bytes(text: str, max_bytes: int) -> str:
     return truncate(text, low)
 
 
+def check_run_annotations(annotations: Sequence[Annotation]) -> list[dict[str, Any]]:
+    """The selected annotations (`grader.github.annotations`) as the check runs API takes them."""
+    out: list[dict[str, Any]] = []
+    for note in annotations:
+        data: dict[str, Any] = {
+            "path": note.path,
+            "start_line": note.line,
+            "end_line": note.line,
+            "annotation_level": note.level,
+            "title": bmp_only(truncate(note.title, ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True),
+            "message": _annotation_text(f"{note.message}\n\n{note.excerpt}" if note.excerpt else note.message),
+        }
+        if note.details.strip():
+            data["raw_details"] = _annotation_text(note.details)
+        out.append(data)
+    return out
+
+
 def _annotation_text(text: str) -> str:
     return fit_bytes(bmp_only(clean(text), code=True), ANNOTATION_TEXT_MAX_BYTES)
-
-
-def annotation_path(file: str, *, submission: str, tests: str | None, workspace: Path) -> str | None:
-    """Where `file` (relative to the submission, or for a test file to the tests folder) is in the
-    repository, as a repository-relative POSIX path; None when it is outside the repository."""
-    if not file or os.path.isabs(file):
-        return None
-    candidates = [os.path.join(submission, file)]
-    if tests:
-        candidates.append(os.path.join(tests, file))
-    inside = []
-    for candidate in candidates:
-        absolute = os.path.normpath(os.path.join(workspace, candidate))
-        relative = os.path.relpath(absolute, workspace)
-        if relative == os.curdir or relative.startswith(os.pardir):
-            continue
-        if os.path.isfile(absolute):
-            return Path(relative).as_posix()
-        inside.append(Path(relative).as_posix())
-    return inside[0] if inside else None
-
-
-def build_annotations(
-    report: Report,
-    *,
-    submission: str = ".",
-    tests: str | None = None,
-    workspace: Path | None = None,
-    language: str = DEFAULT_LANGUAGE,
-) -> list[dict[str, Any]]:
-    """One `failure` annotation per failed or erroring test with a file, then one `warning` per
-    integrity finding on a file. Hidden tests get none (the summary shows their status)."""
-    t = translator(language)
-    workspace = workspace or Path.cwd()
-    annotations: list[dict[str, Any]] = []
-    for test in report.tests:
-        # A hidden test's place comes from its traceback (maybe its own file): like the student view
-        # of the report, say nothing about where it failed.
-        if test.status not in _NOT_GOOD or not test.file or test.hidden:
-            continue
-        line = max(1, failing_line(test) or 1)  # the failing line (not the decorator line), else the first
-        path = annotation_path(test.file, submission=submission, tests=tests, workspace=workspace)
-        if path is None:
-            continue
-        name = display_title(test)
-        if test.status is Status.ERROR:
-            title = t._("{name} raised an error", name=name)
-        else:
-            title = t._("{name} failed", name=name)
-        view = failure_view(test, t)  # one sentence and the lines that matter; raw_details has the rest
-        message = f"{view.lead}\n\n{view.excerpt}" if view.excerpt else view.lead
-        details = translate_details(test.details, t)
-        annotation: dict[str, Any] = {
-            "path": path,
-            "start_line": line,
-            "end_line": line,
-            "annotation_level": "failure",
-            "title": bmp_only(truncate(one_line(title), ANNOTATION_TITLE_MAX_CHARS, sep=" "), code=True),
-            "message": _annotation_text(message),
-        }
-        if details.strip():
-            annotation["raw_details"] = _annotation_text(details)
-        annotations.append(annotation)
-    for finding in report.integrity:
-        if not finding.path:
-            continue
-        path = annotation_path(finding.path, submission=submission, tests=None, workspace=workspace)
-        if path is None:
-            continue
-        annotations.append(
-            {
-                "path": path,
-                "start_line": 1,
-                "end_line": 1,
-                "annotation_level": "warning",
-                "title": _integrity_title(finding.kind, t),
-                "message": _annotation_text(finding.detail or finding.kind),
-            }
-        )
-    return annotations
-
-
-def _integrity_title(kind: str, t: Translator) -> str:
-    return bmp_only(truncate(t._("Integrity check: {kind}", kind=one_line(kind)), 255), code=True)
 
 
 def summary_markdown(report: Report, limit: int = SUMMARY_MAX_CHARS, language: str = DEFAULT_LANGUAGE) -> str:

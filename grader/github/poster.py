@@ -1,22 +1,19 @@
-"""Sending what `grader.post` builds: the check run, the status and the comment through githubkit, each
+"""Sending what `grader.github.payloads` builds: the check run, the status and the comment through githubkit, each
 GitHub API failure a `::warning::` in the job log (the score is already in the job summary)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TextIO, cast
 
 from githubkit import GitHub
-from githubkit.exception import GitHubException, RequestFailed
+from githubkit.exception import GitHubException
 
-from grader.github_api import (
-    API_VERSION,
-    GitHubContext,
-)
-from grader.i18n import DEFAULT_LANGUAGE
-from grader.models import Report
-from grader.post import (
+from grader.github import commands
+from grader.github.client import API_VERSION, describe_failure
+from grader.github.payloads import (
     CLASSROOM_BOT,
     CLASSROOM_FEEDBACK_TITLE,
     MAX_ANNOTATIONS,
@@ -28,8 +25,9 @@ from grader.post import (
     status_payload,
     summary_markdown,
 )
-from grader.reporters import actions
-from grader.reporters.escape import one_line
+from grader.github.settings import GitHubContext
+from grader.i18n import DEFAULT_LANGUAGE
+from grader.models import Report
 
 
 class Log:
@@ -45,26 +43,10 @@ class Log:
     def warning(self, text: str, title: str = "Grader result not posted") -> None:
         self.warnings.append(text)
         # through the deny-by-default log's gate (grader.cli closes the log under Actions)
-        actions.write_commands([actions.command("warning", text, title=title)], self.stream)
+        commands.write_commands([commands.command("warning", text, title=title)], self.stream)
 
     def notice(self, text: str) -> None:
-        actions.write_commands([actions.command("notice", text)], self.stream)
-
-
-def describe_failure(exc: GitHubException) -> tuple[int | None, str]:
-    """(HTTP status or None, GitHub's message) of a failed request."""
-    if isinstance(exc, RequestFailed):
-        status = exc.response.status_code
-        message = ""
-        try:
-            data = exc.response.raw_response.json()
-            if isinstance(data, dict):
-                message = str(data.get("message") or "")
-        except ValueError:
-            message = exc.response.raw_response.text[:200]
-        return status, one_line(message, 200) or exc.response.raw_response.reason_phrase
-    cause = getattr(exc, "exc", None)
-    return None, one_line(repr(cause or exc), 200)
+        commands.write_commands([commands.command("notice", text)], self.stream)
 
 
 def _body(data: dict[str, Any]) -> Any:
@@ -79,7 +61,6 @@ class Poster:
     def __init__(self, gh: GitHub[Any], ctx: GitHubContext, log: Log, language: str = DEFAULT_LANGUAGE) -> None:
         self.language = language  # of what students read: summary, titles, annotations, comment
         self.gh = gh
-        # The API version GitHub Enterprise Server supports too (newer ones are github.com only).
         self.rest = gh.rest(API_VERSION)
         self.ctx = ctx
         self.log = log
@@ -176,11 +157,7 @@ class Poster:
 
     def feedback_pull_request(self) -> int | None:
         """The open pull request GitHub Classroom made for feedback, if the repository has one."""
-        for pull in self._pages(
-            lambda page: self.rest.pulls.list(
-                self.ctx.owner, self.ctx.repo, state="open", per_page=PAGE_SIZE, page=page
-            ).json()
-        ):
+        for pull in self._pages(self.rest.pulls.list, owner=self.ctx.owner, repo=self.ctx.repo, state="open"):
             user = pull.get("user") or {}
             if pull.get("title") == CLASSROOM_FEEDBACK_TITLE and user.get("login") == CLASSROOM_BOT:
                 return int(pull["number"])
@@ -188,9 +165,7 @@ class Poster:
 
     def find_comment(self, number: int, marker: str) -> int | None:
         for comment in self._pages(
-            lambda page: self.rest.issues.list_comments(
-                self.ctx.owner, self.ctx.repo, number, per_page=PAGE_SIZE, page=page
-            ).json()
+            self.rest.issues.list_comments, owner=self.ctx.owner, repo=self.ctx.repo, issue_number=number
         ):
             # Only a bot's comment is ours to edit: anyone can paste the marker into a comment, and a
             # student-authored "report" that our later pushes keep refreshing would be forgeable.
@@ -199,12 +174,15 @@ class Poster:
                 return int(comment["id"])
         return None
 
-    @staticmethod
-    def _pages(fetch: Callable[[int], Any]) -> Iterator[dict[str, Any]]:
-        for page in range(1, MAX_PAGES + 1):
-            items = fetch(page)
+    def _pages(self, list_method: Callable[..., Any], **params: Any) -> Iterator[dict[str, Any]]:
+        """The items of a listing, following GitHub's `Link: rel="next"` header (githubkit's paginator),
+        at most MAX_PAGES pages. Each page is mapped to one element (its raw JSON) so that islice stops
+        before a request for one page too many; the raw JSON rather than githubkit's models, so that a
+        field GitHub adds or drops never makes posting fail."""
+        # The headers travel to the follow-up requests too (githubkit sends the next link with them).
+        pages = self.gh.rest.paginate(list_method, map_func=lambda response: [response.json()], per_page=PAGE_SIZE,
+                                      headers={"X-GitHub-Api-Version": API_VERSION}, **params)  # fmt: skip
+        for items in islice(pages, MAX_PAGES):
             if not isinstance(items, list):
                 return
             yield from (item for item in items if isinstance(item, dict))
-            if len(items) < PAGE_SIZE:
-                return
