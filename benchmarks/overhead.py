@@ -1,7 +1,11 @@
 """Per-submission latency: `grader run` vs a bare hardened `docker run` of the same pytest command vs
 pytest on the host, on the bundled example assignment (correct solution). Median of N runs.
 
-    .venv/bin/python benchmarks/overhead.py [--runs 10] [--image pytest-grader-runner:latest]
+    .venv/bin/python benchmarks/overhead.py [--runs 10] [--image pytest-grader-runner:latest] [--baseline DIR]
+
+`--baseline DIR` adds the `grader run` of another copy of the grader's source (e.g. the previous commit:
+`git archive HEAD | tar -x -C DIR`), run from DIR with the same interpreter and arguments, in the same
+rounds: a before/after comparison under the same load.
 
 Prints a table of medians and ratios, the machine it ran on and its load average. Target: `grader run`
 at most 1.3x the bare `docker run`.
@@ -74,6 +78,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--image", default="pytest-grader-runner:latest")
     parser.add_argument("--submission", type=Path, default=ASSIGNMENT / "solution")
+    parser.add_argument("--baseline", type=Path, help="another copy of the grader's source to compare with")
     args = parser.parse_args()
 
     grader = [sys.executable, "-m", "grader"]
@@ -103,12 +108,16 @@ def main() -> int:
         # Plugins installed in the environment (hypothesis, ...) would slow the host run unfairly.
         env = dict(os.environ, PYTHONPATH=str(sub), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         grader_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        before = load()
-        results = timed({
+        commands: dict[str, Callable[[], object]] = {
             "pytest on the host": lambda: run(host_pytest, env=env),
             "bare hardened docker run": lambda: run(bare_docker),
-            "grader run": lambda: run(grader_run, env=grader_env),
-        }, args.runs)  # fmt: skip
+            "grader run": lambda: run(grader_run, env=grader_env, cwd=ROOT),
+        }
+        if args.baseline:
+            # `python -m grader` imports the grader of its working folder first
+            commands["grader run (baseline)"] = lambda: run(grader_run, env=grader_env, cwd=args.baseline.resolve())
+        before = load()
+        results = timed(commands, args.runs)
     base = statistics.median(results["bare hardened docker run"])
     print(f"machine: {machine()}")
     print(f"{before} before, {load()} after")
@@ -120,6 +129,9 @@ def main() -> int:
         print(f"| {name:<26} | {med:8.3f} | {min(times):6.3f} | {med / base:12.2f}x |")
     ratio = statistics.median(results["grader run"]) / base
     print(f"\ngrader run / bare docker run = {ratio:.2f}x (target <= 1.30x): {'met' if ratio <= 1.3 else 'NOT met'}")
+    if args.baseline:
+        print(f"baseline ({args.baseline}) / bare docker run = "
+              f"{statistics.median(results['grader run (baseline)']) / base:.2f}x")
     return 0
 
 

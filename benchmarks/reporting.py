@@ -4,7 +4,7 @@
 
 Generates the JUnit XML the sandbox would return for a large suite (xunit1, parametrized tests in ten
 files; 80% passed, 15% failed with a traceback into the student's code and pytest's diff, 5% skipped),
-then times grader.junit.parse_junit, grader.scoring.score_report and
+then times grader.results.junit.parse_junit, grader.results.scoring.score_report and
 grader.reporters.markdown.render_summary (the student's job summary; the instructor's view is timed
 separately), median of --runs. Prints the
 numbers and the machine; asserts nothing about time.
@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import print_machine
 
 from grader.config import GradingConfig
-from grader.junit import parse_junit
 from grader.models import ExpectedTest
 from grader.reporters.markdown import render_summary
-from grader.scoring import score_report
+from grader.results.junit import parse_junit
+from grader.results.scoring import score_report
 
 FILES = 10
 

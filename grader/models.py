@@ -44,7 +44,7 @@ class ExpectedTest:
     title: str | None = None  # first paragraph of the docstring, if any
     marker_points: float | None = None  # from @pytest.mark.points(n)
     # Why the instructor took the test out of grading (an unconditional skip, a skipif true without
-    # the submission, a non-strict xfail mark), or None: graded. See grader/collect_plugin.py.
+    # the submission, a non-strict xfail mark), or None: graded. See grader/collection/collect_plugin.py.
     ungraded: str | None = None
     xfail_strict: bool = False  # xfail(strict=True) whose condition holds: failing as marked is a pass
 
@@ -86,7 +86,7 @@ class Adjustment:
 
 @dataclass(frozen=True)
 class Late:
-    """What grading.yml's deadline and late-penalty did to a report (grader.late.apply_late_policy).
+    """What grading.yml's deadline and late-penalty did to a report (grader.results.late.apply_late_policy).
 
     `penalty` is the points the late line of `Report.adjustments` takes: raw_score - score.
     """

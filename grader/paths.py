@@ -20,6 +20,20 @@ SANDBOX_TESTS = "/mnt/tests/"
 _SANDBOX_PATHS = re.compile(r"(?:\.\.(?:/\.\.)*)?(/mnt/tests/|/workspace/)")
 
 
+# -- the grader's own cache on the host ---------------------------------------------------------------------
+
+
+def default_cache_dir() -> Path | None:
+    """$GRADER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/pytest-grader, else ~/.cache/pytest-grader:
+    one folder for the collection cache (grader.collection.manifest) and the compiled sandbox code
+    (grader.sandbox.bytecode)."""
+    explicit = os.environ.get("GRADER_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pytest-grader"
+
+
 # -- sandbox -> submission ---------------------------------------------------------------------------------
 
 

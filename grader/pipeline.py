@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.collection.manifest import collect_expected
 from grader.config import GradingConfig
 from grader.errors import UsageError
-from grader.manifest import collect_expected, default_cache_dir
 from grader.models import ExpectedTest, Finding, JUnitReport, Report
-from grader.paths import relative_tests_prefix, relocate_test_files
+from grader.paths import default_cache_dir, relative_tests_prefix, relocate_test_files
 from grader.sandbox import DockerUnavailable, SandboxSpec, docker_client, run_sandbox
-from grader.staging import stage_submission, stage_tests
+from grader.submission.staging import stage_submission, stage_tests
 
 if TYPE_CHECKING:
     import docker
@@ -100,7 +100,7 @@ def grade(
             staged = stage_submission(submission, Path(tmp) / "submission", exclude=exclude)
             findings = list(staged.findings)
             if staged.error:
-                from grader.scoring import score_report
+                from grader.results.scoring import score_report
 
                 return score_report(tests.expected, JUnitReport(cases=()), config, findings=tuple(findings),
                                     run_error=staged.error)
@@ -127,7 +127,7 @@ def grade(
                 findings.extend(overlapped[0].result() if overlapped else _scan(staged.path, staged.files))
         findings.extend(result.findings)
         stage = "reading the test results"
-        from grader.junit import parse_junit
+        from grader.results.junit import parse_junit
 
         junit = parse_junit(result.junit_xml) if result.junit_xml is not None else JUnitReport(cases=())
         if on_junit is not None and result.junit_xml is not None and junit.error is None:
@@ -138,7 +138,7 @@ def grade(
         return internal_error_report(tests.expected, config, stage, exc)
     expected = tests.expected
     try:
-        from grader.scoring import score_report
+        from grader.results.scoring import score_report
 
         report = score_report(
             expected,
@@ -160,7 +160,7 @@ def internal_error_report(
 ) -> Report:
     """An `error` report for an exception the grader did not foresee: every test an error, one line why."""
     from grader.reporters.escape import one_line
-    from grader.scoring import score_report
+    from grader.results.scoring import score_report
 
     detail = one_line(f"{type(exc).__name__}: {exc}", 300)
     reason = f"the grader failed while {stage} ({detail}); nothing was graded, please report this"
@@ -168,7 +168,7 @@ def internal_error_report(
 
 
 def _scan(root: Path, files: frozenset[str]) -> tuple[Finding, ...]:
-    from grader.integrity import scan_submission
+    from grader.submission.integrity import scan_submission
 
     return scan_submission(root, files)
 
@@ -176,9 +176,9 @@ def _scan(root: Path, files: frozenset[str]) -> tuple[Finding, ...]:
 def _prepare_scoring(then: Callable[[], object] | None) -> None:
     """Import what reading and scoring the results needs, then run the caller's preparation, while the
     sandbox runs. An import that fails here is not reported here: it fails again where it is used."""
-    import grader.junit
     import grader.reporters.escape
-    import grader.scoring  # noqa: F401
+    import grader.results.junit
+    import grader.results.scoring  # noqa: F401
 
     if then is not None:
         then()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.config import GradingConfig
-from grader.staging import SKIPPED_DIRS
+from grader.submission.staging import SKIPPED_DIRS
 
 HASH_SCHEME = b"grader-batch-hash-v1"
 

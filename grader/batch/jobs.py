@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.repos import RepoSpec
+from grader.github.repos import RepoSpec
 
 # -- what to grade ------------------------------------------------------------------------------------------
 

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.batch.fingerprint import content_hash
+from grader.batch.gradebook import Entry
 from grader.batch.jobs import Job
 from grader.batch.store import Meta, load_result, save_not_graded, save_result
+from grader.batch.verify import Inspector
 from grader.config import LatePenalty
 from grader.errors import EngineError
-from grader.gradebook import Entry
-from grader.late import SubmissionTime, apply_late_policy
+from grader.github.repos import fetch_submission
 from grader.models import Report
-from grader.repos import fetch_submission
-from grader.verify import Inspector
+from grader.results.late import SubmissionTime, apply_late_policy
 
 if TYPE_CHECKING:
     from grader.github.activity import PushRecord  # imported by the command: githubkit is slow to import

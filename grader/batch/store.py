@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from grader.gradebook import NOT_GRADED, Entry
-from grader.late import SubmissionTime, TimeError, format_time, parse_time
+from grader.batch.gradebook import NOT_GRADED, Entry
 from grader.models import Report
-from grader.report_json import write_text_atomic
+from grader.reporters.report_json import write_text_atomic
+from grader.results.late import SubmissionTime, TimeError, format_time, parse_time
 
 META_VERSION = 1
 REPORT_FILE, META_FILE = "report.json", "meta.json"
@@ -72,7 +72,7 @@ def meta_from_json(data: Mapping[str, Any]) -> Meta:
 
 def save_result(folder: Path, report: Report, meta: Meta) -> None:
     """The report first, then the meta file that vouches for it: a crash in between means a regrade."""
-    from grader.report_json import write_json
+    from grader.reporters.report_json import write_json
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / META_FILE).unlink(missing_ok=True)
@@ -91,7 +91,7 @@ def save_not_graded(folder: Path, meta: Meta) -> None:
 
 def load_result(folder: Path) -> tuple[Report, Meta] | None:
     """A stored report and its meta file, or None when either is missing or unreadable."""
-    from grader.report_json import from_json
+    from grader.reporters.report_json import from_json
 
     try:
         meta = meta_from_json(json.loads((folder / META_FILE).read_text(encoding="utf-8")))
@@ -126,7 +126,7 @@ def load_entries(
     folder: Path, *, times: Mapping[str, SubmissionTime] | None = None
 ) -> tuple[tuple[Entry, ...], list[str]]:
     """Entries for every report under folder, and problems (unreadable files, duplicate names)."""
-    from grader.report_json import from_json
+    from grader.reporters.report_json import from_json
 
     entries: dict[str, Entry] = {}
     problems: list[str] = []

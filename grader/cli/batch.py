@@ -10,9 +10,11 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.batch.fingerprint import grading_fingerprint
+from grader.batch.gradebook import build_rows, write_gradebook
 from grader.batch.jobs import Job, find_submissions, take_shard
 from grader.batch.runner import BatchContext, engine_answers, shared_client
 from grader.batch.store import Meta, save_not_graded
+from grader.batch.verify import template_inspector, with_roster, write_verified_csv
 from grader.cli.common import (
     absolute_paths,
     add_roster_arguments,
@@ -24,13 +26,11 @@ from grader.cli.common import (
 )
 from grader.cli.progress import print_summary, run_with_progress
 from grader.errors import EngineError, ExitCode, UsageError
+from grader.github.repos import load_repos
 from grader.github.roster import ClassroomRoster
-from grader.gradebook import build_rows, write_gradebook
 from grader.i18n import DEFAULT_LANGUAGE, translator
-from grader.late import SubmissionTime, load_times, parse_time
-from grader.repos import load_repos
+from grader.results.late import SubmissionTime, load_times, parse_time
 from grader.sandbox.tracking import ContainerTracker
-from grader.verify import template_inspector, with_roster, write_verified_csv
 
 
 def parse_shard(text: str) -> tuple[int, int]:

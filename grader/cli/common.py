@@ -166,6 +166,6 @@ def github_settings(args: argparse.Namespace) -> GitHubSettings:
 
 def load_roster(args: argparse.Namespace) -> ClassroomRoster | None:
     """The roster the arguments name, if any. Raises ClassroomError (one line)."""
-    from grader.verify import roster_from
+    from grader.batch.verify import roster_from
 
     return roster_from(args.classroom_grades, args.classroom_assignment, github_settings(args))

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from grader.batch.gradebook import build_rows, summarize, write_gradebook
 from grader.batch.store import load_entries
+from grader.batch.verify import with_repos, with_roster, write_verified_csv
 from grader.cli.common import (
     absolute_paths,
     add_roster_arguments,
@@ -17,11 +19,9 @@ from grader.cli.common import (
     print_error,
 )
 from grader.errors import ExitCode, UsageError
-from grader.gradebook import build_rows, summarize, write_gradebook
+from grader.github.repos import load_repos
 from grader.i18n import DEFAULT_LANGUAGE, translator
-from grader.late import load_times
-from grader.repos import load_repos
-from grader.verify import with_repos, with_roster, write_verified_csv
+from grader.results.late import load_times
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:

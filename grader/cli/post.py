@@ -31,7 +31,7 @@ from grader.github.settings import (
 )
 from grader.i18n import DEFAULT_LANGUAGE, LanguageError, check_language
 from grader.paths import RepoLayout
-from grader.report_json import from_json
+from grader.reporters.report_json import from_json
 
 
 def configure_parser(p: argparse.ArgumentParser) -> None:

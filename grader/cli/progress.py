@@ -10,9 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from grader.batch.gradebook import summarize
 from grader.batch.jobs import Job
 from grader.batch.runner import BatchContext, BatchResult, Outcome, grade_all
-from grader.gradebook import summarize
 from grader.models import RunStatus
 from grader.sandbox.tracking import ContainerTracker
 

@@ -50,7 +50,7 @@ def configure_parser(run: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.manifest import CollectionError
+    from grader.collection.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
     from grader.sandbox import DockerUnavailable, docker_client
 
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_reports(args: argparse.Namespace, report: Report, config: GradingConfig, out: Console) -> int:
-    from grader.report_json import write_json
+    from grader.reporters.report_json import write_json
 
     github = github_settings(args)
     report = _apply_late_policy(report, config, github)
@@ -127,10 +127,10 @@ def _write_reports(args: argparse.Namespace, report: Report, config: GradingConf
 
 def _apply_late_policy(report: Report, config: GradingConfig, github: GitHubSettings) -> Report:
     """The late policy with the run's submission time (the push event's, under Actions; none elsewhere): the
-    same pure function `grader batch` applies, so `score` is the final score in both (grader.late)."""
-    from grader import late
+    same pure function `grader batch` applies, so `score` is the final score in both (grader.results.late)."""
+    from grader.github import push_time
 
-    return late.apply_to_report_from_env(report, config, github)
+    return push_time.apply_to_report_from_env(report, config, github)
 
 
 def _write_junit(path: Path, xml: str | None, report: Report) -> None:
@@ -138,7 +138,7 @@ def _write_junit(path: Path, xml: str | None, report: Report) -> None:
     without one gets one errored test case saying why, so the file always exists. Never printed: the
     names and messages in it are the submission's to choose."""
     if xml is None:
-        from grader.junit import run_error_xml
+        from grader.results.junit import run_error_xml
 
         xml = run_error_xml(report.error or "the run produced no test results")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,8 +158,8 @@ def _import_reporters(args: argparse.Namespace) -> None:
     the background while the sandbox runs (`grade(while_running=...)`), not after it (issue #15)."""
     import rich.console  # noqa: F401
 
-    import grader.late
-    import grader.report_json
+    import grader.github.push_time
+    import grader.reporters.report_json
 
     if args.summary is not None:
         import grader.reporters.markdown

@@ -1,7 +1,7 @@
 """GitHub's record of pushes: `GET /repos/{owner}/{repo}/activity` through the one client.
 
 Every push is recorded with a server-side timestamp the student cannot set: with a deadline, the graded
-commit is the head of the last push before it and its push time the submission time (`grader.repos`).
+commit is the head of the last push before it and its push time the submission time (`grader.github.repos`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from githubkit.exception import GitHubException, RequestFailed
 from grader.errors import UsageError
 from grader.github.client import API_VERSION, RetryPolicy, describe_failure, make_client
 from grader.github.settings import CLI_TOKEN_VARIABLE, DEFAULT_API_URL, GitHubSettings
-from grader.late import TimeError, parse_time
+from grader.results.late import TimeError, parse_time
 
 MAX_ACTIVITY_PAGES = 10  # 1 000 pushes per repository
 PER_PAGE = 100

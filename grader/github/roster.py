@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.repos import RepoSpec, parse_repos
+from grader.github.repos import RepoSpec, parse_repos
 
 REQUIRED_COLUMNS = (
     "assignment_name",

@@ -1,4 +1,4 @@
-"""Renderers of a Report: Markdown summary, GitHub Classroom's result (the terminal one, rich, is
+"""Renderers of a Report: Markdown summary, GitHub Classroom's result (the terminal one is
 `grader.cli.terminal`; the workflow commands and step files, `grader.github.actions`).
 
 All renderers treat every string in the report that a submission can influence as hostile:

@@ -11,7 +11,7 @@ console.log (its table shows passed entries / entries x max_score, not the score
   influences can be read as a workflow command such as `::notice title=Autograding report::`;
 * one entry per graded test (tests the instructor took out of grading are left out) and one per
   adjustment of the report (a group cap, the late penalty, each named for it): the report's parts add
-  up to its score, the final score, in whole cents (grader/rounding.py), so no other entry is ever needed;
+  up to its score, the final score, in whole cents (grader/results/rounding.py), so no other entry is ever needed;
 * the entries are ordered so that the reporter's left-to-right float sum is exactly the score
   (0.1 + 0.2 is 0.30000000000000004 in JavaScript; such totals export as 0, github/gh-classroom#83):
   the report's order when that works, else the first of a fixed series of shuffles that does;

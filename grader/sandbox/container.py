@@ -28,6 +28,8 @@ from docker.types import LogConfig, Mount, Ulimit
 from grader.config import Limits
 from grader.errors import EngineError
 from grader.models import Finding, SandboxInfo
+from grader.paths import default_cache_dir
+from grader.sandbox.bytecode import code_folder
 from grader.sandbox.inside.protocol import FRAME_MARK_BYTES as FRAME_MARK
 from grader.sandbox.inside.protocol import parse_frame_line
 
@@ -97,7 +99,8 @@ def _container_kwargs(spec: SandboxSpec, run_id: str) -> dict[str, Any]:
             "/workspace": f"rw,noexec,nosuid,nodev,size={limits.workspace},uid=1000,gid=1000,mode=0700",
         },
         mounts=[
-            Mount("/opt/grader", str(INSIDE), type="bind", read_only=True),
+            # INSIDE's sources and their bytecode (see bytecode.py); INSIDE itself without a cache
+            Mount("/opt/grader", str(code_folder(INSIDE, default_cache_dir())), type="bind", read_only=True),
             Mount("/mnt/submission", str(spec.submission), type="bind", read_only=True),
             Mount("/mnt/tests", str(spec.tests), type="bind", read_only=True),
         ],

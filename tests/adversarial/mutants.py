@@ -163,13 +163,13 @@ def _host_mutant(name: str) -> bool:
     host_frame_reader (-k frame_scanner): the frame reader appends and re-splits a growing buffer.
     """
     if name == "host_walk":  # the bounds and the iterative walk together (either alone stops 1,100 folders)
-        import grader.staging as staging
+        import grader.submission.staging as staging
 
         staging.walk = lambda top: os.walk(top, followlinks=False)  # type: ignore[assignment,misc]
         staging.MAX_DEPTH = staging.MAX_PATH_BYTES = 10**6
         return True
     if name == "host_token_scan":
-        import grader.integrity as integrity
+        import grader.submission.integrity as integrity
 
         def no_fallback(source: Any, path: str) -> list[Any]:
             raise RecursionError("maximum recursion depth exceeded during ast construction")

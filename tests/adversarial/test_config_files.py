@@ -94,7 +94,7 @@ def test_test_named_files_neither_replace_nor_add_tests(grade_case) -> None:  # 
 def test_second_layer_holds_without_the_staging_filter(grade_case, monkeypatch, case) -> None:  # type: ignore[no-untyped-def]
     """Even if staging copied every file, the sandbox would read none of them."""
     import grader.pipeline
-    from grader.staging import stage_tests
+    from grader.submission.staging import stage_tests
 
     monkeypatch.setattr(grader.pipeline, "stage_submission", lambda source, dest, exclude=(): stage_tests(source, dest))
     graded = grade_case(case)

@@ -34,7 +34,7 @@ def test_a_6000_term_expression_is_token_scanned_not_a_crash(grade_case) -> None
 
 
 def test_1100_nested_folders_are_cut_at_the_depth_limit(grade_case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from grader.staging import MAX_DEPTH
+    from grader.submission.staging import MAX_DEPTH
 
     submission = build_submission(tmp_path / "deep", None, "calc", None)
     fd = os.open(submission, os.O_RDONLY)
@@ -56,7 +56,7 @@ def test_1100_nested_folders_are_cut_at_the_depth_limit(grade_case, tmp_path: Pa
 
 
 def test_a_path_over_path_max_once_staged_is_left_out(grade_case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from grader.staging import MAX_PATH_BYTES
+    from grader.submission.staging import MAX_PATH_BYTES
 
     submission = build_submission(tmp_path / "p", None, "calc", None)
     fd = os.open(submission, os.O_RDONLY)
@@ -78,12 +78,12 @@ def test_a_path_over_path_max_once_staged_is_left_out(grade_case, tmp_path: Path
 
 
 def test_an_unforeseen_exception_in_a_stage_is_an_error_report(grade_case, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import grader.integrity
+    import grader.submission.integrity
 
     def broken(*args: object) -> object:
         raise KeyError("boom")
 
-    monkeypatch.setattr(grader.integrity, "scan_submission", broken)  # the pipeline imports it when it scans
+    monkeypatch.setattr(grader.submission.integrity, "scan_submission", broken)  # the pipeline imports it when it scans
     graded = grade_case()
     assert (graded.score, graded.max_score, graded.status.value) == (0.0, 3.0, "error")
     assert graded.error == (

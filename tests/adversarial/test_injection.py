@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.report_json import from_json, to_json
+from grader.reporters.report_json import from_json, to_json
 
 pytestmark = pytest.mark.docker
 

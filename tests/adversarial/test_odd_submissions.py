@@ -1,6 +1,6 @@
 """Issue 3, item 8: odd submissions never crash the grader; limits give a clear error and score 0.
 
-Limits (grader/staging.py, documented in the README): 50 MB and 20,000 files per submission.
+Limits (grader/submission/staging.py, documented in the README): 50 MB and 20,000 files per submission.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report_json import write_json
-from grader.staging import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES
+from grader.reporters.report_json import write_json
+from grader.submission.staging import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES
 from tests.adversarial.conftest import HERE, assert_honest_calc
 
 pytestmark = pytest.mark.docker
@@ -61,11 +61,11 @@ def test_ten_thousand_files(grade_case, tmp_path) -> None:  # type: ignore[no-un
 
 
 def test_more_files_than_the_limit(grade_case, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import grader.staging
+    import grader.submission.staging
 
     # The real limit (MAX_SUBMISSION_FILES) works the same way; a lower one keeps the test fast.
     assert MAX_SUBMISSION_FILES == 20_000
-    monkeypatch.setattr(grader.staging, "MAX_SUBMISSION_FILES", 2_000)
+    monkeypatch.setattr(grader.submission.staging, "MAX_SUBMISSION_FILES", 2_000)
     root = calc_submission(tmp_path / "toomany")
     make_files(root, 2_000)  # with calc.py: one too many
     graded = grade_case(submission=root)
@@ -107,18 +107,18 @@ def test_odd_names_binary_files_links_and_special_files(grade_case, tmp_path) ->
 
 
 def test_an_unreadable_file_is_left_out(grade_case, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import grader.staging
+    import grader.submission.staging
 
     root = calc_submission(tmp_path / "unreadable")
     (root / "secret.py").write_text("x = 1\n")
-    real = grader.staging._copy_regular
+    real = grader.submission.staging._copy_regular
 
     def copy(source: str, target: str) -> None:
         if source.endswith("secret.py"):  # the tests run as root, so chmod 000 would not do
             raise PermissionError(13, "Permission denied", source)
         real(source, target)
 
-    monkeypatch.setattr(grader.staging, "_copy_regular", copy)
+    monkeypatch.setattr(grader.submission.staging, "_copy_regular", copy)
     graded = grade_case(submission=root)
     assert_honest_calc(graded)
     assert graded.paths("unreadable") == {"secret.py"}

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from grader.report_json import to_json
-from grader.scoring import DETAILS_LIMIT, MESSAGE_LIMIT, SESSION_OUTPUT_LIMIT, TEST_OUTPUT_LIMIT
+from grader.reporters.report_json import to_json
+from grader.results.scoring import DETAILS_LIMIT, MESSAGE_LIMIT, SESSION_OUTPUT_LIMIT, TEST_OUTPUT_LIMIT
 from tests.adversarial.conftest import assert_honest_calc
 
 pytestmark = pytest.mark.docker

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from grader.report_json import to_json
+from grader.reporters.report_json import to_json
 from tests.adversarial.conftest import assert_honest_calc
 
 pytestmark = pytest.mark.docker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.integrity import scan_source
+from grader.submission.integrity import scan_source
 
 
 def details(source: str) -> list[tuple[str, str]]:

@@ -174,7 +174,7 @@ def cause(o: Outcome) -> str:
          " function's __defaults__...) (grader/sandbox/inside/audit.py)"),
         ("ImportError while loading conftest", "trusted collection cannot load a conftest.py that imports the"
          " student's module: the stub finder comes in pytest_configure, after the initial conftests are loaded"
-         " (grader/collect_plugin.py)"),
+         " (grader/collection/collect_plugin.py)"),
         ("AST constructor recursion depth mismatch", "CPython 3.11 gh-106905: ast state shared between threads"
          " (the static scan in grader batch's threads)"),
     ]

@@ -17,7 +17,7 @@ from typing import Any
 from _pytest.junitxml import mangle_test_address  # pytest's own nodeid -> (classname, name) mapping
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from grader.param_ids import align
+from grader.results.param_ids import align
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -130,7 +130,7 @@ def compare(
     grader = grader_verdicts(report["tests"]) if report is not None else {}
     outcomes = []
     seen = set()
-    # The grader's own pairing of ids that differ by a module parameter's dotted name (grader.param_ids):
+    # The grader's own pairing of ids that differ by a module parameter's dotted name (grader.results.param_ids):
     # a wrong pairing would show up as a disagreement of verdicts.
     aligned = align([junit_key(test) for test in grader], reference)
     for test, verdict in grader.items():

@@ -454,8 +454,14 @@ class ActHarness:
             args += ["--env", f"{name}={value}"]
         for name, value in secrets.items():
             args += ["--secret", f"{name}={value}"]
+        # act reads .env, .secrets, .vars and .input from the repository by default, and .actrc from its
+        # working folder; GitHub reads none of them (a student may commit a .env): empty files instead.
+        for option, name in (("--env-file", "env"), ("--secret-file", "secrets"), ("--var-file", "vars"),
+                             ("--input-file", "input")):  # fmt: skip
+            (run_dir / f"act.{name}").touch()
+            args += [option, str(run_dir / f"act.{name}")]
         done = subprocess.run(
-            args, capture_output=True, text=True, timeout=timeout_s, cwd=repo.path,
+            args, capture_output=True, text=True, timeout=timeout_s, cwd=run_dir,
             env={**os.environ, "NO_COLOR": "1"},
         )  # fmt: skip
         (run_dir / "act.log").write_text(done.stdout + "\n--- stderr ---\n" + done.stderr, encoding="utf-8")

@@ -34,9 +34,9 @@ from typing import Any
 import pytest
 import yaml
 
-from grader.report_json import from_json
 from grader.reporters.classroom import classroom_result
 from grader.reporters.escape import format_number
+from grader.reporters.report_json import from_json
 from tests.e2e.act_harness import REPO_ROOT, ActHarness, ActRun, ScratchRepo
 from tests.e2e.fake_github import FakeGitHubAPI, FakeGitHubServer
 from tests.junit_readback import junit_verdicts, report_verdicts

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report_json import from_json
 from grader.reporters.classroom import classroom_result
+from grader.reporters.report_json import from_json
 from tests.conftest import RUNNER_IMAGE
 
 pytestmark = pytest.mark.docker

@@ -245,7 +245,7 @@ def test_host_environment_and_secrets_do_not_reach_the_container(grade_files, mo
         },
     )
     assert report.tests[0].status is Status.PASSED, report.tests[0]
-    from grader.report_json import to_json
+    from grader.reporters.report_json import to_json
 
     assert "supersecret" not in repr(to_json(report))
 

@@ -21,10 +21,10 @@ from grader.cli import batch as batch_cmd
 from grader.cli import gradebook as gradebook_cmd
 from grader.cli.batch import parse_shard
 from grader.config import GradingConfig, LatePenalty
-from grader.late import SubmissionTime
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.report_json import to_json
+from grader.reporters.report_json import to_json
+from grader.results.late import SubmissionTime
 from grader.sandbox.tracking import ContainerTracker, Stopped
 
 

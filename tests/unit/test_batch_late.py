@@ -12,10 +12,10 @@ from grader.batch.jobs import find_submissions
 from grader.batch.runner import BatchContext, grade_all
 from grader.batch.store import Meta, meta_to_json
 from grader.config import LatePenalty
-from grader.late import SubmissionTime
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.report_json import to_json
+from grader.reporters.report_json import to_json
+from grader.results.late import SubmissionTime
 
 DEADLINE = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
 PENALTY = LatePenalty(per_day=25)

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from grader import repos
+from grader.batch.gradebook import NOT_GRADED, build_rows, render_markdown
 from grader.batch.jobs import Job, take_shard
 from grader.batch.runner import BatchContext, grade_all
 from grader.batch.store import load_entries
 from grader.cli import batch as batch_cmd
 from grader.cli import gradebook as gradebook_cmd
 from grader.cli.common import absolute_paths
-from grader.gradebook import NOT_GRADED, build_rows, render_markdown
+from grader.github import repos
+from grader.github.repos import RepoError, RepoSpec, fetch_submission, load_repos
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.repos import RepoError, RepoSpec, fetch_submission, load_repos
 
 GIT_ID = {"GIT_AUTHOR_NAME": "S", "GIT_AUTHOR_EMAIL": "s@e", "GIT_COMMITTER_NAME": "S", "GIT_COMMITTER_EMAIL": "s@e"}
 

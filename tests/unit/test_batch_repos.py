@@ -16,9 +16,9 @@ import pytest
 
 from grader.github.activity import MAX_ACTIVITY_PAGES, ActivityError, Push, PushRecord, first_push_of, last_push_before
 from grader.github.client import RetryPolicy
+from grader.github.repos import RepoError, RepoSpec, _git_env, fetch_submission, github_repo, parse_repos
 from grader.github.settings import settings_from_env
-from grader.late import format_time
-from grader.repos import RepoError, RepoSpec, _git_env, fetch_submission, github_repo, parse_repos
+from grader.results.late import format_time
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.config import GradingConfig, Group
 from grader.models import ExpectedTest, JUnitCase, JUnitReport, Status
 from grader.reporters.classroom import classroom_result
-from grader.scoring import junit_key, score_report
+from grader.results.scoring import junit_key, score_report
 
 
 def js_sum(values: list[float]) -> float:

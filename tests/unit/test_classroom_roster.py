@@ -7,6 +7,9 @@ import io
 
 import pytest
 
+from grader.batch.gradebook import Entry, build_rows, render_csv, render_markdown
+from grader.batch.review import review_items
+from grader.batch.verify import NO_RECORD, with_roster
 from grader.github.roster import (
     NEVER_ACCEPTED,
     NO_COMMITS,
@@ -16,11 +19,8 @@ from grader.github.roster import (
     roster_from_rows,
     scale,
 )
-from grader.gradebook import Entry, build_rows, render_csv, render_markdown
 from grader.models import Finding, Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.review import review_items
-from grader.verify import NO_RECORD, with_roster
 
 HEADER = (
     "assignment_name,assignment_url,starter_code_url,github_username,roster_identifier,student_repository_name,"

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from grader.integrity import scan_source
+from grader.submission.integrity import scan_source
 
 
 def kinds(source: str) -> list[str]:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import LatePenalty
-from grader.gradebook import (
+from grader.batch.gradebook import (
     FIXED_COLUMNS,
     NOT_GRADED,
     Entry,
@@ -23,9 +22,10 @@ from grader.gradebook import (
     summarize,
     write_gradebook,
 )
-from grader.late import SubmissionTime
+from grader.config import LatePenalty
 from grader.models import Finding, Report, RunStatus, Status
 from grader.models import TestScore as Score
+from grader.results.late import SubmissionTime
 
 DEADLINE = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
 PENALTY = LatePenalty(per_day=10, max=50)
@@ -189,8 +189,8 @@ def test_markdown_in_spanish_numbers_statuses_notes_and_review() -> None:
 
 
 def test_review_list_in_spanish() -> None:
+    from grader.batch.review import render_review
     from grader.i18n import translator
-    from grader.review import render_review
 
     rows_ = build_rows(
         [Entry("ana", report((1, 0, 3)), classroom=(6.0, 6.0)), Entry("ben", report((1, 2, 3)))],

@@ -7,13 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from grader.batch.gradebook import Entry, build_rows, render_csv
 from grader.batch.store import META_FILE, REPORT_FILE, Meta, load_entries, meta_to_json
 from grader.config import LatePenalty
-from grader.gradebook import Entry, build_rows, render_csv
-from grader.late import SubmissionTime, apply_late_policy
 from grader.models import Report, RunStatus, Status
 from grader.models import TestScore as Score
-from grader.report_json import to_json, write_json
+from grader.reporters.report_json import to_json, write_json
+from grader.results.late import SubmissionTime, apply_late_policy
 
 DEADLINE = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
 PENALTY = LatePenalty(per_day=10, max=50)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from grader.github import actions, commands
 from grader.github.settings import GitHubSettings
-from grader.integrity import scan_source, shadowed_modules, token_scan
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.staging import walk
+from grader.submission.integrity import scan_source, shadowed_modules, token_scan
+from grader.submission.staging import walk
 
 
 def test_walk_matches_os_walk_and_prunes(tmp_path: Path) -> None:

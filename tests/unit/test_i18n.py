@@ -299,12 +299,12 @@ def test_grader_messages_are_recognised_and_translated(english: str, spanish: st
 
 
 def verdict_messages() -> list[str]:
-    """Every message the scoring writes (grader.scoring, the trusted collection's verdict reasons),
+    """Every message the scoring writes (grader.results.scoring, the trusted collection's verdict reasons),
     from reports that take each path once: the instructor's skips and xfails, run-time skips and
     xfails, strict xfail, subtests, group caps, not-run, the run's errors."""
     from grader.config import GradingConfig, Group
     from grader.models import ExpectedTest, JUnitCase, JUnitReport, SubtestCounts
-    from grader.scoring import junit_key, score_report
+    from grader.results.scoring import junit_key, score_report
 
     def run(results: dict[str, tuple[Status, str, bool]], ungraded: dict[str, str] = {},  # noqa: B006
             strict: tuple[str, ...] = (), **kw: object) -> Report:
@@ -366,15 +366,15 @@ def test_every_message_of_the_verdict_rules_reads_in_spanish() -> None:
 
 
 def test_every_message_the_scoring_writes_has_a_form() -> None:
-    """Source check (the reverse of the test below): each literal text grader/scoring.py puts in a
+    """Source check (the reverse of the test below): each literal text grader/results/scoring.py puts in a
     message, run error or adjustment name, and each verdict reason of the trusted collection, is part
     of a recognised form: a new one cannot reach a Spanish report in English unnoticed."""
     import ast
 
     forms = " ".join(re.sub(r"\\(.)", r"\1", form) for form, _ in messages._FORMS)
     pieces: list[str] = []
-    for path, keys in ((ROOT / "grader" / "scoring.py", {"message", "name", "run_error"}),
-                       (ROOT / "grader" / "collect_plugin.py", {"ungraded"})):
+    for path, keys in ((ROOT / "grader" / "results" / "scoring.py", {"message", "name", "run_error"}),
+                       (ROOT / "grader" / "collection" / "collect_plugin.py", {"ungraded"})):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             values: list[ast.expr] = []
             if isinstance(node, ast.keyword) and node.arg in keys:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.integrity import scan_source, scan_submission
+from grader.submission.integrity import scan_source, scan_submission
 
 
 def kinds(source: str) -> set[str]:

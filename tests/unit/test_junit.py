@@ -1,4 +1,4 @@
-"""grader.junit: real pytest XML (tests/fixtures/junit, regenerate with make_fixtures.py) and edge cases."""
+"""grader.results.junit: real pytest XML (tests/fixtures/junit, regenerate with make_fixtures.py) and edge cases."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.junit import OUTPUT_LIMIT, clip, parse_frames, parse_junit
 from grader.models import Frame, JUnitCase, JUnitReport, Status
+from grader.results.junit import OUTPUT_LIMIT, clip, parse_frames, parse_junit
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "junit"
 FAMILIES = ("xunit1", "xunit2")

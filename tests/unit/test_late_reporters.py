@@ -11,11 +11,11 @@ from rich.console import Console
 
 from grader.cli.terminal import print_report
 from grader.config import LatePenalty
-from grader.late import SubmissionTime, apply_late_policy
 from grader.models import Adjustment, Report, RunStatus, Status
 from grader.models import TestScore as Score
 from grader.reporters.classroom import classroom_result
 from grader.reporters.markdown import render_summary
+from grader.results.late import SubmissionTime, apply_late_policy
 
 DEADLINE = datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
 

@@ -1,8 +1,9 @@
-"""The import direction of the package (docs/ARCHITECTURE.md): the command line on top, nothing imports
-it; argparse and rich only in it; no import cycle between the grader's modules (lazy imports inside
-functions included: a cycle hidden in a function is still a cycle; `if TYPE_CHECKING:` imports are
-not imports); the in-container code imports only
-the standard library, pytest and its own folder (it runs in the container with nothing else)."""
+"""The import direction of the package (docs/ARCHITECTURE.md): the folders are layers, each importing only
+its own and lower ones (`LAYERS`), the stages of the pipeline not one another; the command line on top,
+nothing imports it; argparse and rich only in it; no import cycle between the grader's modules (lazy
+imports inside functions included: a cycle hidden in a function is still a cycle; `if TYPE_CHECKING:`
+imports are not imports); the in-container code imports only the standard library, pytest and its own
+folder (it runs in the container with nothing else)."""
 
 from __future__ import annotations
 
@@ -103,7 +104,127 @@ def test_no_import_cycle() -> None:
     assert cycles == []
 
 
-@pytest.mark.parametrize("host", ["grader.scoring", "grader.manifest", "grader.junit", "grader.pipeline"])
+# The layers, lowest first: a module may import its own layer and those below, never one above. A module
+# belongs to the layer of the longest prefix naming it (`grader.sandbox.inside` is below `grader.sandbox`).
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("foundation", ("grader", "grader.errors", "grader.models", "grader.sandbox.inside")),  # data, wire protocol
+    ("context", ("grader.i18n", "grader.config", "grader.paths")),
+    ("stages", ("grader.collection", "grader.submission", "grader.sandbox", "grader.image", "grader.runner_packages",
+                "grader.results")),
+    ("reporters", ("grader.reporters",)),
+    ("pipeline", ("grader.pipeline",)),
+    ("github", ("grader.github",)),
+    ("batch", ("grader.batch",)),
+    ("cli", ("grader.cli", "grader.__main__")),
+)  # fmt: skip
+# The stages of one submission, each a function of data: they meet only in the pipeline (the runner image's
+# modules beside the sandbox they build it for).
+STAGES = {
+    "collection": ("grader.collection",),
+    "submission": ("grader.submission",),
+    "sandbox": ("grader.sandbox", "grader.image", "grader.runner_packages"),
+    "results": ("grader.results",),
+}
+
+
+def _owner(name: str, groups: dict[str, tuple[str, ...]]) -> str | None:
+    """The group of the longest prefix naming the module (`grader` itself only by its exact name)."""
+    found = [
+        (len(prefix), group)
+        for group, prefixes in groups.items()
+        for prefix in prefixes
+        if name == prefix or (prefix != "grader" and name.startswith(prefix + "."))
+    ]
+    return max(found)[1] if found else None
+
+
+LEVEL = {layer: level for level, (layer, _) in enumerate(LAYERS)}
+
+
+def layer(name: str) -> str | None:
+    return _owner(name, dict(LAYERS))
+
+
+def upward_imports(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Each module's imports of a higher layer than its own."""
+    found: dict[str, list[str]] = {}
+    for name, deps in graph.items():
+        own = LEVEL[layer(name) or "cli"]
+        up = sorted(d for d in deps if LEVEL[layer(d) or "cli"] > own)
+        if up:
+            found[name] = up
+    return found
+
+
+def cross_stage_imports(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, deps in graph.items():
+        stage = _owner(name, STAGES)
+        if stage is not None and layer(name) == "stages":  # `grader.sandbox.inside` is the foundation's
+            other = sorted(d for d in deps if layer(d) == "stages" and _owner(d, STAGES) not in (None, stage))
+            if other:
+                found[name] = other
+    return found
+
+
+def test_every_module_has_a_layer() -> None:  # a new module is placed deliberately, never by default
+    assert sorted(n for n in MODULES if layer(n) is None) == []
+    assert sorted(n for n in MODULES if layer(n) == "stages" and _owner(n, STAGES) is None) == []
+    assert all(any(layer(n) == name for n in MODULES) for name, _ in LAYERS)  # no layer names a module gone
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    assert upward_imports(GRAPH) == {}
+
+
+def test_the_stages_meet_only_in_the_pipeline() -> None:
+    assert cross_stage_imports(GRAPH) == {}
+
+
+def test_the_layer_rules_can_fail() -> None:
+    """Not vacuous: the real graph crosses layers downwards, and an upward or cross-stage edge is seen."""
+    assert "grader.results.scoring" in GRAPH["grader.pipeline"] and "grader.pipeline" in GRAPH["grader.cli.run"]
+    assert "grader.results.late" in GRAPH["grader.github.push_time"]  # github above results
+    assert layer("grader.sandbox.inside.protocol") == "foundation" and layer("grader.sandbox.container") == "stages"
+    late_reads_github = {**GRAPH, "grader.results.late": GRAPH["grader.results.late"] | {"grader.github.settings"}}
+    assert upward_imports(late_reads_github) == {"grader.results.late": ["grader.github.settings"]}
+    scoring_stages = {**GRAPH, "grader.results.scoring": {"grader.submission.staging"}}
+    assert cross_stage_imports(scoring_stages) == {"grader.results.scoring": ["grader.submission.staging"]}
+    lazy = ast.parse("def f():\n    from grader.cli import app\n\nif TYPE_CHECKING:\n    import grader.batch\n")
+    seen = {n.module for n in _runtime_nodes(lazy) if isinstance(n, ast.ImportFrom)}
+    typing_only = [n for n in _runtime_nodes(lazy) if isinstance(n, ast.Import)]
+    assert seen == {"grader.cli"} and typing_only == []  # lazy imports count, TYPE_CHECKING ones do not
+
+
+def _documented_tree() -> set[str]:
+    """The modules docs/ARCHITECTURE.md's tree names (`## The tree`: two spaces of indent per folder)."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    block = text.split("## The tree", 1)[1].split("```", 2)[1]
+    folders: list[str] = []
+    named: set[str] = set()
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        entry = line.split()[0]
+        del folders[depth:]
+        if entry.endswith("/"):
+            folders.append(entry.rstrip("/"))
+        else:
+            named.add("/".join([*folders, entry]))
+    return named
+
+
+def test_the_architecture_tree_names_every_module() -> None:
+    on_disk = {p.relative_to(ROOT).as_posix() for p in MODULES.values()}
+    documented = _documented_tree()
+    assert {"grader/results/scoring.py", "grader/sandbox/inside/protocol.py"} <= documented  # the parse works
+    assert sorted(on_disk - documented) == [] and sorted(documented - on_disk) == []
+
+
+@pytest.mark.parametrize(
+    "host", ["grader.results.scoring", "grader.collection.manifest", "grader.results.junit", "grader.pipeline"]
+)
 def test_the_host_shares_only_the_protocol_with_the_container(host: str) -> None:
     """Scoring and collection read results by the protocol (stdlib-only, shared with the supervisor),
     never by importing the in-container code."""
@@ -129,7 +250,7 @@ def test_the_in_container_code_needs_only_the_standard_library_pytest_and_its_fo
 
 SETTINGS = "grader.github.settings"
 # The static scan looks for the prefix in submissions' code (reading the job's secrets): not a read here.
-SCANNED_FOR = {("grader.integrity", "GITHUB_")}
+SCANNED_FOR = {("grader.submission.integrity", "GITHUB_")}
 
 
 def _github_names(path: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.manifest import CollectionError, collect_expected
+from grader.collection.manifest import CollectionError, collect_expected
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

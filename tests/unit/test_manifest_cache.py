@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from grader import manifest
-from grader.manifest import CollectionError, collect_expected, default_cache_dir
+from grader.collection import manifest
+from grader.collection.manifest import CollectionError, collect_expected
+from grader.paths import default_cache_dir
 
 TEST_FILE = (
     "import pytest\nfrom calc import add\n\n"

@@ -1,10 +1,10 @@
-"""Expected tests whose parameter is a submission module: matched to the run's id (grader.param_ids)."""
+"""Expected tests whose parameter is a submission module: matched to the run's id (grader.results.param_ids)."""
 
 from __future__ import annotations
 
 from grader.models import Status
-from grader.param_ids import align
-from grader.scoring import junit_key, score_report
+from grader.results.param_ids import align
+from grader.results.scoring import junit_key, score_report
 from tests.unit.test_scoring import case, config, expect, junit
 
 

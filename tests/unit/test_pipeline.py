@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from grader import pipeline
+from grader.collection.manifest import CollectionError
 from grader.config import default_config
-from grader.manifest import CollectionError
 from grader.models import ExpectedTest, Report, RunStatus, SandboxInfo, Status, TestScore
 from grader.paths import relative_tests_prefix, relocate_test_files
 from grader.pipeline import PreparedTests

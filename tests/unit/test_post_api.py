@@ -19,7 +19,7 @@ from grader.github import poster
 from grader.github.client import RetryPolicy, make_client
 from grader.github.settings import GitHubContext
 from grader.models import Report, RunStatus, Status, TestScore
-from grader.report_json import to_json
+from grader.reporters.report_json import to_json
 from tests.e2e.fake_github import FakeGitHubAPI, FakeGitHubServer
 
 TOKEN = "ghs_unitFakeToken"

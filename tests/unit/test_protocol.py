@@ -129,3 +129,13 @@ def test_lengths_are_cut_to_the_supervisors_bounds() -> None:
     assert {len(content) for _, content in record.sections} == {protocol.SECTION_LIMIT}
     finding = decode_record(line("finding", {"kind": "test-tampering", "detail": "d" * 1000}), KEY)
     assert finding == protocol.Finding("test-tampering", "d" * protocol.DETAIL_LIMIT)
+
+
+def test_xml_text_escapes_as_pytest_does_with_or_without_the_ascii_shortcut() -> None:
+    from _pytest.junitxml import bin_xml_escape
+
+    every_ascii = "".join(map(chr, range(0x80)))
+    samples = [every_ascii, every_ascii + "é", "naïve\x00\x1b[31m", "\ud800 \ufffe \U0001f600 \u1000", "plain"]
+    for text in samples:
+        assert protocol.xml_text(text) == str(bin_xml_escape(text))
+    assert protocol.xml_text("a\x00b\x7f\tc\n") == "a#x00b\x7f\tc\n"

@@ -1,4 +1,4 @@
-"""grader.report_json: the stable --json contract, its schema and the round trip."""
+"""grader.reporters.report_json: the stable --json contract, its schema and the round trip."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from grader.models import Finding, Report, RunStatus, SandboxInfo, Status
 from grader.models import TestScore as Score
-from grader.report_json import SCHEMA_PATH, from_json, to_json, write_json
+from grader.reporters.report_json import SCHEMA_PATH, from_json, to_json, write_json
 
 TOP_KEYS = [
     "version", "score", "raw_score", "max_score", "status", "error", "late", "tests", "adjustments", "integrity",
@@ -136,8 +136,8 @@ def late_report() -> Report:
     from datetime import UTC, datetime, timedelta
 
     from grader.config import LatePenalty
-    from grader.late import SubmissionTime, apply_late_policy
     from grader.models import Adjustment
+    from grader.results.late import SubmissionTime, apply_late_policy
 
     capped = replace(full_report(), score=3.0, adjustments=(Adjustment("group cap: basics (at most 3 points)", -0.33,
                                                                        -0.33),))  # fmt: skip
@@ -199,7 +199,7 @@ def test_from_json_rejects_other_documents(data: dict[str, Any], message: str) -
 
 def test_write_json_survives_lone_surrogates_and_missing_folders(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from grader.models import Finding, Report, RunStatus
-    from grader.report_json import write_json
+    from grader.reporters.report_json import write_json
 
     report = Report(score=0, max_score=0, status=RunStatus.ERROR, tests=(),
                     integrity=(Finding("symlink", "left out", "caf\udce9.py"),))

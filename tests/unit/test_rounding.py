@@ -1,4 +1,4 @@
-"""grader.rounding and the numbers a student sees: per-test scores, maxima and totals add up at 2 decimals."""
+"""grader.results.rounding and the numbers a student sees: per-test scores, maxima and totals add up at 2 decimals."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from grader.config import GradingConfig, Group, LatePenalty
-from grader.late import SubmissionTime, apply_late_policy
 from grader.models import AdjustmentKind, ExpectedTest, JUnitCase, JUnitReport, Report, Status, SubtestCounts
-from grader.rounding import allocate, from_cents, to_cents
-from grader.scoring import junit_key, score_report
+from grader.results.late import SubmissionTime, apply_late_policy
+from grader.results.rounding import allocate, from_cents, to_cents
+from grader.results.scoring import junit_key, score_report
 
 DEADLINE = datetime(2026, 1, 1, tzinfo=UTC)
 ONE_DAY_LATE = SubmissionTime(at=DEADLINE + timedelta(hours=1), source="instructor")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from grader.cli.run import _write_junit
 from grader.config import GradingConfig
-from grader.junit import parse_junit
 from grader.models import JUnitReport
-from grader.scoring import score_report
+from grader.results.junit import parse_junit
+from grader.results.scoring import score_report
 from tests.junit_readback import junit_verdicts
 
 

@@ -1,4 +1,4 @@
-"""grader.scoring: matching results to expected tests, points, groups, scaling, locations, bounds."""
+"""grader.results.scoring: matching results to expected tests, points, groups, scaling, locations, bounds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from grader import models
 from grader.config import GradingConfig, Group
-from grader.junit import parse_junit
 from grader.models import (
     ExpectedTest,
     Finding,
@@ -19,7 +18,8 @@ from grader.models import (
     SandboxInfo,
     Status,
 )
-from grader.scoring import (
+from grader.results.junit import parse_junit
+from grader.results.scoring import (
     DETAILS_LIMIT,
     MESSAGE_LIMIT,
     NO_TESTS,

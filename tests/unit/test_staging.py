@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import staging
-from grader.staging import stage_submission, stage_tests
+from grader.submission import staging
+from grader.submission.staging import stage_submission, stage_tests
 
 
 def make(root: Path, files: dict[str, str]) -> Path:

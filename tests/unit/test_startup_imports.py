@@ -12,8 +12,9 @@ import sys
 # config, the pipeline stages and calls the sandbox).
 CRITICAL_PATH = "import grader.cli.app, grader.cli.run, grader.config, grader.pipeline, grader.sandbox"
 LATER = (
-    "rich", "babel", "junitparser", "githubkit", "grader.scoring", "grader.junit", "grader.i18n",
-    "grader.reporters.markdown", "grader.reporters.classroom", "grader.report_json", "grader.integrity",
+    "rich", "babel", "junitparser", "githubkit", "grader.results.scoring", "grader.results.junit", "grader.i18n",
+    "grader.reporters.markdown", "grader.reporters.classroom", "grader.reporters.report_json",
+    "grader.submission.integrity",
 )  # fmt: skip
 
 
@@ -36,7 +37,7 @@ def test_the_reporters_package_still_offers_its_renderers() -> None:
 
 def test_the_background_preparation_imports_what_scoring_needs() -> None:
     loaded = loaded_after("from grader.pipeline import _prepare_scoring\n_prepare_scoring(None)")
-    assert {"grader.scoring", "grader.junit", "junitparser"} <= loaded
+    assert {"grader.results.scoring", "grader.results.junit", "junitparser"} <= loaded
 
 
 def test_the_grading_line_is_printed_without_rich_where_no_terminal_is() -> None:
@@ -55,5 +56,5 @@ def test_the_background_preparation_imports_what_the_reports_need() -> None:
         "_import_reporters(argparse.Namespace(summary=None, quiet={}))"
     )
     loud, quiet = loaded_after(code.format(False)), loaded_after(code.format(True))
-    assert {"rich.console", "grader.report_json", "grader.cli.terminal"} <= loud
+    assert {"rich.console", "grader.reporters.report_json", "grader.cli.terminal"} <= loud
     assert "rich.console" in quiet and "grader.cli.terminal" not in quiet  # --quiet prints one line

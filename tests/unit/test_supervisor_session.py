@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.junit import parse_junit
 from grader.models import Status
+from grader.results.junit import parse_junit
 from grader.sandbox.inside.junitxml import JUnitWriter
 from grader.sandbox.inside.session import RunState, accept_phase, close_test, fail_conflicting
 

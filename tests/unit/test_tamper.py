@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.batch.gradebook import build_rows
 from grader.batch.jobs import Job
 from grader.batch.runner import BatchContext, grade_all
 from grader.batch.store import load_entries
-from grader.config import ConfigError, load_config
-from grader.gradebook import build_rows
-from grader.models import Report, RunStatus, Status
-from grader.models import TestScore as Score
-from grader.repos import RepoError
-from grader.tamper import (
+from grader.batch.tamper import (
     PROTECTED_KIND,
     ProtectedChange,
     compare,
@@ -25,7 +21,11 @@ from grader.tamper import (
     load_template,
     protected_patterns,
 )
-from grader.verify import template_inspector
+from grader.batch.verify import template_inspector
+from grader.config import ConfigError, load_config
+from grader.github.repos import RepoError
+from grader.models import Report, RunStatus, Status
+from grader.models import TestScore as Score
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

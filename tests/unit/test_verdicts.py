@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.collection.manifest import collect_expected
 from grader.config import GradingConfig
-from grader.junit import parse_junit
-from grader.manifest import collect_expected
 from grader.models import ExpectedTest, JUnitCase, JUnitReport, RunStatus, Status, SubtestCounts
+from grader.results.junit import parse_junit
+from grader.results.scoring import junit_key, score_report
 from grader.sandbox.inside.junitxml import JUnitWriter
-from grader.scoring import junit_key, score_report
 
 
 def config(**kwargs: object) -> GradingConfig:

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from grader.late import TimeError, format_time, parse_time
 from grader.models import (
     REPORT_VERSION,
     Adjustment,
@@ -30,8 +29,9 @@ from grader.models import (
     SubtestCounts,
     TestScore,
 )
+from grader.results.late import TimeError, format_time, parse_time
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "report.schema.json"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "report.schema.json"
 
 
 def to_json(report: Report) -> dict[str, Any]:

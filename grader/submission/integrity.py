@@ -16,10 +16,10 @@ import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from grader.equality import equality_findings
 from grader.models import Finding
 from grader.sandbox.inside.protocol import FRAME_MARK, FRAMEWORK_LAZY_IMPORTS
-from grader.staging import display_path
+from grader.submission.equality import equality_findings
+from grader.submission.staging import display_path
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024  # per file; larger files are not parsed
 # Beyond this size a file is token-scanned instead of parsed: an AST costs ~100x its source in memory.

@@ -2,7 +2,7 @@
 
 `build_rows` is pure (reports -> rows); the renderers are pure functions of rows; only `write_gradebook`
 touches the disk. A report's `score` is its final score and `late` says what the late policy took
-(grader.late); given a deadline or a submission time of its own (`--config`, `--times`) the gradebook
+(grader.results.late); given a deadline or a submission time of its own (`--config`, `--times`) the gradebook
 applies the same function again, from the report's `raw_score`.
 """
 
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from grader.batch.table_cells import _md, _num, local_number
+from grader.batch.tamper import protected_changes
 from grader.config import LatePenalty
 from grader.github.roster import scale
 from grader.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from grader.late import LateResult, SubmissionTime, format_time, late_policy_again, late_result, stored_time
 from grader.models import Report, RunStatus, Status
-from grader.table_cells import _md, _num, local_number
-from grader.tamper import protected_changes
+from grader.results.late import LateResult, SubmissionTime, format_time, late_policy_again, late_result, stored_time
 
 CSV_NAME = "gradebook.csv"
 MARKDOWN_NAME = "gradebook.md"
@@ -233,7 +233,7 @@ def summarize(rows: Sequence[Row]) -> Summary:
 
 def render_markdown(rows: Sequence[Row], *, title: str = "Gradebook", language: str = DEFAULT_LANGUAGE) -> str:
     """The gradebook for the instructor, in the course's `language` (the config's); the CSV stays English."""
-    from grader.review import render_review
+    from grader.batch.review import render_review
 
     t = translator(language)
     num = local_number(t)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.errors import UsageError
-from grader.late import SubmissionTime, format_time
+from grader.results.late import SubmissionTime, format_time
 
 if TYPE_CHECKING:
     from grader.github.activity import PushRecord

@@ -22,7 +22,7 @@ from typing import Any
 from grader.errors import UsageError
 from grader.models import ExpectedTest
 
-INI = Path(__file__).parent / "sandbox" / "inside" / "pytest.ini"
+INI = Path(__file__).parent.parent / "sandbox" / "inside" / "pytest.ini"
 PLUGIN = Path(__file__).parent / "collect_plugin.py"
 CACHE_FORMAT = "1"  # bump when the cached data's meaning changes
 CACHE_ENTRIES = 200  # collections kept (a few kB each)
@@ -59,7 +59,7 @@ def _collect(tests_dir: Path, env: dict[str, str], timeout: float) -> dict[str, 
             sys.executable, "-I", "-B", "-m", "pytest", str(tests_dir),
             "--collect-only", "-q", "--no-header",
             "-c", str(INI), f"--rootdir={tests_dir}", f"--confcutdir={tests_dir}",
-            "-p", "grader.collect_plugin", f"--grader-manifest={out}",
+            "-p", "grader.collection.collect_plugin", f"--grader-manifest={out}",
             "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
             "--import-mode=prepend",
         ]
@@ -98,15 +98,6 @@ def _expected(data: dict[str, Any]) -> tuple[ExpectedTest, ...]:
         )
         for t in data["tests"]
     )
-
-
-def default_cache_dir() -> Path | None:
-    """$GRADER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/pytest-grader, else ~/.cache/pytest-grader."""
-    explicit = os.environ.get("GRADER_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "pytest-grader"
 
 
 def _cache_file(cache: Path | None, tests_dir: Path, env: dict[str, str]) -> Path | None:

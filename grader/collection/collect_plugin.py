@@ -1,6 +1,6 @@
-"""pytest plugin for the trusted collection run on the host (see grader.manifest).
+"""pytest plugin for the trusted collection run on the host (see grader.collection.manifest).
 
-Loaded with `-p grader.collect_plugin`. Before any test module is imported it installs a last-resort
+Loaded with `-p grader.collection.collect_plugin`. Before any test module is imported it installs a last-resort
 import hook that answers every module nobody else can find with a permissive stub, so the instructor's
 tests can be collected without the submission (no student code runs on the host, ever).
 """
@@ -176,7 +176,7 @@ def _grading_marks(item: pytest.Item) -> dict[str, Any]:
       since pytest counts neither of its outcomes as a failure;
     - `xfail(strict=True)` and unittest's `@expectedFailure`: graded; failing as marked is its pass
       ("xfail_strict"), passing is a failure.
-    Anything skipped or xfailed only at run time scores 0 (grader.scoring._verdict).
+    Anything skipped or xfailed only at run time scores 0 (grader.results.scoring._verdict).
     """
     from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from grader.config import GradingConfig, Group
-from grader.junit import clip
 from grader.models import (
     Adjustment,
     ExpectedTest,
@@ -34,8 +33,9 @@ from grader.models import (
     SubtestCounts,
     TestScore,
 )
-from grader.param_ids import align
-from grader.rounding import allocate, from_cents
+from grader.results.junit import clip
+from grader.results.param_ids import align
+from grader.results.rounding import allocate, from_cents
 
 # The supervisor's copies of pytest's two helpers (tested equal to pytest's): importing
 # _pytest.junitxml would load most of pytest on every `grader run`.
@@ -285,7 +285,7 @@ def _award(
     config: GradingConfig,
     files: frozenset[str],
 ) -> tuple[list[TestScore], list[Adjustment]]:
-    """Points per test in whole cents (see grader/rounding.py), group caps as named adjustments.
+    """Points per test in whole cents (see grader/results/rounding.py), group caps as named adjustments.
 
     The maxima (rescaled by max-score) are allocated by largest remainder so that they sum to the
     rounded maximum; a passed test earns its whole maximum, a test with partial subtest credit a

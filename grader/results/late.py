@@ -5,9 +5,10 @@ decides lateness. The time that counts is one the student cannot forge:
 
 - under GitHub Actions, the push event's `repository.pushed_at` (set by GitHub's server when the push
   arrived; a re-run reuses the same payload, so an instructor's re-run never makes a student late), and for
-  any other event the run's own clock (the job runs after its trigger: never earlier than the truth);
+  any other event the run's own clock (the job runs after its trigger: never earlier than the truth): read
+  from the job's context by `grader.github.push_time`;
 - in batch mode, a time the instructor supplies (`--times FILE`, `--submitted-at`) or the push time that
-  GitHub's repository activity API records for the graded commit (see `grader.repos`).
+  GitHub's repository activity API records for the graded commit (see `grader.github.repos`).
 
 `apply_late_policy` is a pure function of a report, the deadline, the penalty and that time. `grader run` and
 `grader batch` both apply it before writing the report, so `Report.score` is always the final score and the
@@ -19,17 +20,15 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
-from grader.config import GradingConfig, LatePenalty
+from grader.config import LatePenalty
 from grader.errors import UsageError
-from grader.github.settings import GitHubSettings
 from grader.models import REPORT_VERSION, Adjustment, AdjustmentKind, Late, Report
-from grader.rounding import from_cents, to_cents
+from grader.results.rounding import from_cents, to_cents
 
 _DAY = timedelta(days=1)
 _ZONE_RE = re.compile(r"(Z|[+-]\d\d(:?\d\d)?)$", re.IGNORECASE)
@@ -201,48 +200,8 @@ def load_times(path: Path) -> dict[str, SubmissionTime]:
     return times
 
 
-def submission_time_from_event(event_name: str, payload: Mapping[str, object]) -> SubmissionTime | None:
-    """The server-side push time of a `push` event (`repository.pushed_at`), else None.
-
-    Not `head_commit.timestamp` nor `commits[].timestamp`: those are the commit dates the student chose.
-    """
-    if event_name != "push":
-        return None
-    repository = payload.get("repository")
-    if not isinstance(repository, Mapping):
-        return None
-    pushed_at = repository.get("pushed_at")
-    if not isinstance(pushed_at, str | int | float) or isinstance(pushed_at, bool):
-        return None
-    try:
-        return SubmissionTime(at=parse_time(pushed_at), source="push-event")
-    except TimeError:
-        return None
-
-
-def submission_time_from_env(github: GitHubSettings, *, now: datetime | None = None) -> SubmissionTime | None:
-    """The submission time of a single `grader run` under GitHub Actions, or None outside Actions.
-
-    The run's id, number and attempt carry no timestamp, so: the push event's `repository.pushed_at` when
-    a push triggered the run; otherwise the runner's clock now, which is after the run started and so
-    never earlier than when the code arrived (conservative for the student).
-    """
-    if not github.in_actions:
-        return None
-    found = submission_time_from_event(github.event_name, github.event)
-    return found or SubmissionTime(at=now or datetime.now(UTC), source="run-clock")
-
-
 def format_time(at: datetime | None) -> str:
     """ISO 8601 in UTC with a Z, seconds precision: stable in CSV and JSON."""
     if at is None:
         return ""
     return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def apply_to_report_from_env(
-    report: Report, config: GradingConfig, github: GitHubSettings, *, now: datetime | None = None
-) -> Report:
-    """`grader run`: the late policy with the run's unforgeable submission time (none outside Actions)."""
-    submitted = submission_time_from_env(github, now=now)
-    return apply_late_policy(report, deadline=config.deadline, penalty=config.late_penalty, submitted=submitted)

@@ -14,7 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from grader.batch.gradebook import Entry, Row
+from grader.batch.tamper import as_findings, compare, digest, load_template, protected_patterns
 from grader.config import GradingConfig
+from grader.github.repos import RepoSpec
 from grader.github.roster import (
     VERIFIED_CSV_NAME,
     ClassroomError,
@@ -24,10 +27,7 @@ from grader.github.roster import (
     roster_from_api,
 )
 from grader.github.settings import CLI_TOKEN_VARIABLE, GitHubSettings
-from grader.gradebook import Entry, Row
 from grader.models import Finding
-from grader.repos import RepoSpec
-from grader.tamper import as_findings, compare, digest, load_template, protected_patterns
 
 NO_RECORD = "no report: its shard did not finish or did not upload"
 Inspector = Callable[[Path], tuple[Finding, ...]]

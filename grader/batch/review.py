@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from grader.batch.table_cells import _md, local_number
 from grader.i18n import Translator, translator
-from grader.table_cells import _md, local_number
 
 if TYPE_CHECKING:
-    from grader.gradebook import Row
+    from grader.batch.gradebook import Row
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.config import GradingConfig
+from grader.github.repos import RepoError, RepoSpec, fetch_files, github_repo
 from grader.models import Finding
-from grader.repos import RepoError, RepoSpec, fetch_files, github_repo
 
 PROTECTED_KIND = "protected-file"
 ALWAYS_PROTECTED = ("grading.yml", ".github/workflows/")
