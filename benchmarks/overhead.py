@@ -54,6 +54,22 @@ def run(cmd: list[str], **kw: object) -> None:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
 
 
+def bare_docker_command(submission: Path, tests: Path, image: str) -> list[str]:
+    """The baseline: the same pytest command in the same image with the same hardening, nothing else
+    (no supervisor, no signing, no per-test timeout). Also benchmarks/throughput.py's baseline."""
+    return [
+        "docker", "run", "--rm", "--network", "none", "--read-only",
+        "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
+        "--tmpfs", "/workspace:rw,noexec,nosuid,size=128m,uid=1000,gid=1000",
+        "-v", f"{submission}:/mnt/submission:ro", "-v", f"{tests}:/mnt/tests:ro",
+        "--user", "1000:1000", "--memory", "256m", "--memory-swap", "256m", "--cpus", "1",
+        "--pids-limit", "64", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--init",
+        "-e", "PYTHONPATH=/mnt/submission",
+        image, "python", "-m", "pytest", "/mnt/tests", "-q", "-p", "no:cacheprovider",
+        "--junitxml=/tmp/report.xml",
+    ]  # fmt: skip
+
+
 def machine() -> str:
     cpu = "?"
     try:
@@ -89,17 +105,7 @@ def main() -> int:
         shutil.copytree(ASSIGNMENT / "tests", tests)
         for p in (work, sub, tests):
             os.chmod(p, 0o755)
-        bare_docker = [
-            "docker", "run", "--rm", "--network", "none", "--read-only",
-            "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
-            "--tmpfs", "/workspace:rw,noexec,nosuid,size=128m,uid=1000,gid=1000",
-            "-v", f"{sub}:/mnt/submission:ro", "-v", f"{tests}:/mnt/tests:ro",
-            "--user", "1000:1000", "--memory", "256m", "--memory-swap", "256m", "--cpus", "1",
-            "--pids-limit", "64", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--init",
-            "-e", "PYTHONPATH=/mnt/submission",
-            args.image, "python", "-m", "pytest", "/mnt/tests", "-q", "-p", "no:cacheprovider",
-            "--junitxml=/tmp/report.xml",
-        ]
+        bare_docker = bare_docker_command(sub, tests, args.image)
         host_pytest = [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider",
                        f"--junitxml={work / 'host.xml'}"]
         grader_run = [*grader, "run", str(sub), "--config", str(ASSIGNMENT / "grading.yml"),

@@ -7,8 +7,10 @@ per-test timeout): 50% correct, 25% partial (two bugs), 15% broken (a syntax err
 recursion: one test hits the per-test timeout). Every file differs (a comment with its number), so
 nothing can be reused. Grades them once with a loop of `grader run` and once with `grader batch --force`
 (default --jobs: the number of cores), checks both give every submission the same score and that no
-sandbox container is left behind, then prints the times, the speed-up and the machine. Target: at
-least 1.8x on 2 cores. Asserts nothing about time.
+sandbox container is left behind; then runs bare hardened `docker run`s of the same tests, --jobs at a
+time (benchmarks/overhead.py's baseline), and prints the times, the speed-up, the ratio to the bare runs
+and the machine. Targets: at least 1.8x on 2 cores; batch within 1.25x of the bare runs. Asserts nothing
+about time.
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import print_machine
+from overhead import bare_docker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = ROOT / "examples" / "assignment"
 LABEL = "io.github.pytest-grader"
 TARGET = 1.8
+BARE_TARGET = 1.25  # issue #15: `grader batch` within 1.25x of bare parallel `docker run`s
 
 PARTIAL = """
 def fib(n):
@@ -92,6 +97,22 @@ def grader(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def bare_parallel(work: Path, folder: str, names: list[str], jobs: int, image: str) -> float:
+    """Seconds for bare hardened `docker run`s of the submissions' tests, `jobs` at a time: what
+    parallel grading costs with no grader around it (benchmarks/overhead.py's baseline)."""
+    for path in (work, work / folder, work / "tests", *(work / folder / n for n in names)):
+        os.chmod(path, 0o755)  # the container's user reads the bind mounts
+
+    def one(name: str) -> None:
+        subprocess.run(bare_docker_command(work / folder / name, work / "tests", image), capture_output=True,
+                       check=False, timeout=120)  # fmt: skip
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, names))
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100)
@@ -132,6 +153,21 @@ def main() -> int:
         if done.returncode != 0:
             raise SystemExit(f"grader batch failed ({done.returncode}): {done.stderr[-2000:]}")
         left = left_seq + containers()
+        # Against bare runs, only the submissions that end on their own: a bare pytest has no per-test
+        # timeout, so a slow one would run for minutes where the grader stops it after 5 s.
+        fast = [name for name, kind in kinds.items() if kind != "slow"]
+        for name in fast:
+            shutil.copytree(work / "class" / name, work / "fast" / name)
+        start = time.perf_counter()
+        done = grader(
+            *("batch", str(work / "fast"), "--config", config, "--image", args.image),
+            *("--out", str(work / "batch-fast"), "--jobs", str(args.jobs), "--force"),
+        )
+        batched_fast = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"grader batch failed ({done.returncode}): {done.stderr[-2000:]}")
+        bare = bare_parallel(work, "fast", fast, args.jobs, args.image)
+        left += containers()
         batch_scores = {
             name: json.loads((work / "batch" / "reports" / name / "report.json").read_text(encoding="utf-8"))["score"]
             for name in kinds
@@ -147,6 +183,14 @@ def main() -> int:
     speedup = sequential / batched
     verdict = "met" if speedup >= TARGET else "NOT met"
     print(f"Speed-up: {speedup:.2f}x (target: at least {TARGET}x on 2 cores -> {verdict})")
+    print(f"\nThe {len(fast)} submissions that end on their own (no slow one: a bare pytest has no per-test timeout):")
+    print("| method | wall time (s) | per submission (s) |")
+    print("|---|--:|--:|")
+    print(f"| `grader batch --jobs {args.jobs}` | {batched_fast:.1f} | {batched_fast / len(fast):.2f} |")
+    print(f"| bare hardened `docker run`s, {args.jobs} at a time | {bare:.1f} | {bare / len(fast):.2f} |")
+    ratio = batched_fast / bare
+    print(f"grader batch / bare parallel docker runs: {ratio:.2f}x (target: at most {BARE_TARGET}x -> "
+          f"{'met' if ratio <= BARE_TARGET else 'NOT met'})\n")
     for kind, _ in KINDS:
         scores = sorted({batch_scores[n] for n, k in kinds.items() if k == kind})
         print(f"  {kind}: scores {', '.join(f'{x:g}' for x in scores)}")
