@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,14 +25,38 @@ _SANDBOX_PATHS = re.compile(r"(?:\.\.(?:/\.\.)*)?(/mnt/tests/|/workspace/)")
 
 
 def default_cache_dir() -> Path | None:
-    """$GRADER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/pytest-grader, else ~/.cache/pytest-grader:
+    """$GRADER_CACHE_DIR (empty or relative: no cache), else $XDG_CACHE_HOME/pytest-grader (when absolute),
+    else ~/.cache/pytest-grader:
     one folder for the collection cache (grader.collection.manifest) and the compiled sandbox code
     (grader.sandbox.bytecode)."""
     explicit = os.environ.get("GRADER_CACHE_DIR")
     if explicit is not None:
-        return Path(explicit) if explicit else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        # Relative: against the working folder, which under Actions is the student's repository. No cache.
+        return Path(explicit) if os.path.isabs(explicit) else None
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")  # the XDG rule
     return Path(base) / "pytest-grader"
+
+
+def private_folder(path: Path) -> bool:
+    """A real folder (not a link), ours, writable by no one else."""
+    st = path.lstat()
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def trusted_folder(path: Path) -> bool:
+    """`path` (absolute, resolved) is ours and writable by no one else, and so is every folder above it
+    unless it is root's or sticky (/tmp): no one else can rename it away and put their own in its place.
+    What the grader caches there (the tests it expects, the bytecode it mounts as trusted code) is only
+    as trustworthy as that."""
+    if not private_folder(path):
+        return False
+    me = os.geteuid()
+    for parent in path.parents:
+        st = parent.lstat()
+        if st.st_uid not in (me, 0) or (st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX):
+            return False
+    return True
 
 
 # -- sandbox -> submission ---------------------------------------------------------------------------------

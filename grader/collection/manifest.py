@@ -21,6 +21,7 @@ from typing import Any
 
 from grader.errors import UsageError
 from grader.models import ExpectedTest
+from grader.paths import private_folder, trusted_folder
 
 INI = Path(__file__).parent.parent / "sandbox" / "inside" / "pytest.ini"
 PLUGIN = Path(__file__).parent / "collect_plugin.py"
@@ -45,10 +46,14 @@ def collect_expected(
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     cached = _cache_file(cache, tests_dir, env)
     data = _read_cache(cached)
-    if data is None:
-        data = _collect(tests_dir, env, timeout)
-        if not data.get("errors"):
-            _write_cache(cached, data)
+    if data is not None:
+        try:
+            return _expected(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a damaged entry is a miss
+    data = _collect(tests_dir, env, timeout)
+    if not data.get("errors"):
+        _write_cache(cached, data)
     return _expected(data)
 
 
@@ -106,6 +111,16 @@ def _cache_file(cache: Path | None, tests_dir: Path, env: dict[str, str]) -> Pat
     folder names carry their versions: a plugin or library installed or upgraded changes the key)
     and the environment the collection sees."""
     if cache is None:
+        return None
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        cache = cache.resolve(strict=True)
+        with contextlib.suppress(FileExistsError):
+            (cache / "collect").mkdir(mode=0o700)
+        # What the cache says decides which tests are graded: only a folder no one else could write.
+        if not (trusted_folder(cache) and private_folder(cache / "collect")):
+            return None
+    except OSError:
         return None
     digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0{sys.executable}\0".encode())
     try:

@@ -20,10 +20,12 @@ import contextlib
 import hashlib
 import os
 import shutil
-import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from grader.paths import private_folder, trusted_folder
 
 FORMAT = "1"  # bump when the folder's layout changes
 SUFFIXES = (".py", ".ini")  # what the container needs: the modules and pytest.ini
@@ -32,34 +34,44 @@ KEEP = 20  # versions kept in the cache (about 300 kB each)
 
 def code_folder(inside: Path, cache: Path | None) -> Path:
     """The folder to mount at /opt/grader: the cached compiled copy of `inside`, made now if missing, or
-    `inside` itself when there is no cache or it cannot be written."""
+    `inside` itself when there is no cache, it cannot be written, or someone else could have written it."""
     if cache is None:
         return inside
     try:
+        cache.mkdir(parents=True, exist_ok=True)
+        # Resolved once: the path checked below is the path mounted (no link can be swapped in between).
+        cache = cache.resolve(strict=True)
+        if not trusted_folder(cache):
+            return inside
         files = {p.name: p.read_bytes() for p in sorted(inside.iterdir()) if p.suffix in SUFFIXES and p.is_file()}
         digest = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
         for name, data in files.items():
             digest.update(name.encode() + b"\0" + data + b"\0")
-        target = cache / "sandbox-code" / f"{digest.hexdigest()[:32]}-{sys.implementation.cache_tag}"
-        if not target.is_dir():
+        folder = cache / "sandbox-code"
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o755)
+        # Bytecode is code: a hash-checked pyc proves nothing about who wrote it. Build in, and use, only a
+        # folder no one else could have written or replaced (a shared GRADER_CACHE_DIR, a link planted
+        # there, another user's files): else the plain sources.
+        if not private_folder(folder):
+            return inside
+        target = folder / f"{digest.hexdigest()[:32]}-{sys.implementation.cache_tag}"
+        if not _complete(target, files):
             _build(target, files)
-        # Bytecode is code: a hash-checked pyc proves nothing about who wrote it. Use only a folder no one
-        # else could have written (a shared GRADER_CACHE_DIR, another user's files): else the sources.
-        return target if _private(target) else inside
+        return target if private_folder(target) and _complete(target, files) else inside
     except OSError:
         return inside
 
 
-def _private(target: Path) -> bool:
-    """The folder, its parent and the cache folder are ours and writable by no one else (the cache folder
-    may be group-writable: a folder someone else put inside it is not theirs to replace ours with)."""
-    me = os.geteuid()
-    code, folder, root = target.lstat(), target.parent.lstat(), target.parent.parent.stat()
-    return (
-        stat.S_ISDIR(code.st_mode) and stat.S_ISDIR(folder.st_mode)
-        and all(st.st_uid == me and not st.st_mode & 0o022 for st in (code, folder))
-        and root.st_uid == me and not root.st_mode & 0o002
-    )  # fmt: skip
+def _complete(target: Path, files: dict[str, bytes]) -> bool:
+    """Every source is there with its bytes (a version half-deleted by a crash or a concurrent prune is
+    rebuilt, not mounted)."""
+    try:
+        return target.is_dir() and (target / "__pycache__").is_dir() and all(
+            (target / name).read_bytes() == data for name, data in files.items()
+        )
+    except OSError:
+        return False
 
 
 def _build(target: Path, files: dict[str, bytes]) -> None:
@@ -67,9 +79,8 @@ def _build(target: Path, files: dict[str, bytes]) -> None:
     its final name is always complete (another grader process may be building the same one)."""
     import py_compile  # once per version of the code: not on every run's path
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.parent.stat().st_uid == os.geteuid():
-        target.parent.chmod(0o755)  # whatever the umask (see _private)
+    if target.exists():  # incomplete (see _complete): out of the way first, atomically
+        _discard(target)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         for name, data in files.items():
@@ -104,8 +115,20 @@ def _build(target: Path, files: dict[str, bytes]) -> None:
         _prune(target.parent)
 
 
+def _discard(path: Path) -> None:
+    """Rename, then delete: a version is never seen half-deleted under its own name."""
+    gone = path.with_name(f".old-{path.name}-{os.getpid()}-{os.urandom(4).hex()}")
+    path.rename(gone)
+    shutil.rmtree(gone, ignore_errors=True)
+
+
 def _prune(folder: Path) -> None:
-    """Keep the KEEP newest versions (each edit of the code, each test mutant makes one)."""
-    versions = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    """Keep the KEEP newest versions (each edit of the code, each test mutant makes one); remove what a
+    crashed build or removal left behind (`.building-*`, `.old-*`) after an hour."""
+    entries = list(folder.iterdir())
+    versions = sorted((p for p in entries if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
     for old in versions[:-KEEP]:
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(old)
+    for left in (p for p in entries if p.name.startswith((".building-", ".old-"))):
+        if time.time() - left.stat().st_mtime > 3600:
+            shutil.rmtree(left, ignore_errors=True)

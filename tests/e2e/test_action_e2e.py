@@ -246,11 +246,11 @@ def test_1_push_posts_check_run_in_batches_retries_a_502_and_comments_on_feedbac
     setup = run.outputs[(STEP, "setup")]
     assert setup["image"] == student.image, "the image tag must be the hash of runner/ and the base image"
     assert "Building the runner image" in run.step_log(STEP, "image")
-    # Both caches are written after the result is posted (also when Grade failed the step).
+    # The grader's environment is cached before Grade, the image after Post (also when Grade failed).
     assert student.harness.cache_calls() == [
         f"restore miss {setup['venv-key']}",
-        f"restore miss {setup['image-key']}",
         f"save {setup['venv-key']}",
+        f"restore miss {setup['image-key']}",
         f"save {setup['image-key']}",
     ]
 

@@ -242,11 +242,11 @@ def assert_honest(mallory: Mallory, label: str) -> dict[str, Any]:
 def test_cold_caches_install_and_build_ignore_the_students_files(mallory: Mallory) -> None:
     run = mallory.run("cold")
     setup = run.outputs[(STEP, "setup")]
-    # Both caches are written after the result is posted (also when Grade failed the step).
+    # The grader's environment is cached before Grade, the image after Post (also when Grade failed).
     assert mallory.harness.cache_calls() == [
         f"restore miss {setup['venv-key']}",
-        f"restore miss {setup['image-key']}",
         f"save {setup['venv-key']}",
+        f"restore miss {setup['image-key']}",
         f"save {setup['image-key']}",
     ], run.log[-6000:]
     assert run.outputs[(STEP, "install")].get("uv"), "the grader was installed with uv"

@@ -43,16 +43,16 @@ def test_parts_and_overhead_from_an_act_log() -> None:
     ]
     rows = parts_of(step_seconds(events))
     assert rows["setup"] == pytest.approx(0.25)
-    assert rows["install"] == pytest.approx(7.11)
+    assert rows["install"] == pytest.approx(7.27)
     assert rows["image"] == pytest.approx(5.76)
     assert rows["grade"] == pytest.approx(0.87)
     assert rows["post"] == pytest.approx(0.47)
     assert rows["action total"] == pytest.approx(14.9)
-    assert rows["caches (after Post)"] == pytest.approx(1.36)  # the skipped image save counts as zero
+    assert rows["caches (after Post)"] == pytest.approx(1.2)  # the skipped image save counts as zero
     assert rows["overhead beyond Grade"] == pytest.approx(14.03)
     # The student has the feedback once Post ends: the caches written after it do not delay it.
-    assert rows["until the feedback is posted"] == pytest.approx(13.54)
-    assert rows["feedback overhead beyond Grade"] == pytest.approx(12.67)
+    assert rows["until the feedback is posted"] == pytest.approx(13.7)
+    assert rows["feedback overhead beyond Grade"] == pytest.approx(12.83)
 
 
 def test_a_run_without_the_grade_step_is_an_error() -> None:

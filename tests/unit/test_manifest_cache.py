@@ -123,3 +123,37 @@ def test_the_cache_keeps_the_newest_entries_only(tmp_path: Path, monkeypatch: py
         monkeypatch.setenv("GRADER_TEST_SWITCH", str(n))  # a new key each time
         collect_expected(make_tests(tmp_path / "t"), cache=cache)
     assert len(list((cache / "collect").glob("*.json"))) == 2
+
+
+def test_a_relative_cache_folder_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relative to the working folder, which under Actions is the student's repository."""
+    monkeypatch.setenv("GRADER_CACHE_DIR", "cache")
+    assert default_cache_dir() is None
+    monkeypatch.delenv("GRADER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # the XDG rule: ignored
+    assert default_cache_dir() == Path.home() / ".cache" / "pytest-grader"
+
+
+def test_a_cache_others_can_write_is_not_read(tmp_path: Path, runs: list[Path]) -> None:
+    """Which tests the grader expects must not come from a file someone else could have put there."""
+    tests = make_tests(tmp_path / "t")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    collect_expected(tests, cache=shared / "cache")
+    collect_expected(tests, cache=shared / "cache")
+    assert len(runs) == 1
+    shared.chmod(0o777)
+    try:
+        collect_expected(tests, cache=shared / "cache")
+    finally:
+        shared.chmod(0o755)
+    assert len(runs) == 2
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path: Path, runs: list[Path]) -> None:
+    tests = make_tests(tmp_path / "t")
+    first = collect_expected(tests, cache=tmp_path / "cache")
+    (entry,) = (tmp_path / "cache" / "collect").glob("*.json")
+    entry.write_text('{"tests": [{"no": "fields"}], "errors": []}')
+    assert collect_expected(tests, cache=tmp_path / "cache") == first
+    assert len(runs) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,39 @@ def test_old_versions_are_pruned(tmp_path: Path, monkeypatch: Any) -> None:
         made.append(code_folder(edited, tmp_path / "cache"))
         os.utime(made[-1], (n, n))  # in the order they were made, whatever the clock's resolution
     assert sorted((tmp_path / "cache" / "sandbox-code").iterdir()) == sorted(made[-2:])
+
+
+def test_a_planted_link_is_neither_followed_nor_used(tmp_path: Path) -> None:
+    """Someone who could create `sandbox-code` in the cache points it at a folder of ours: building must
+    not chmod, fill or prune that folder, and the sources themselves are mounted."""
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o700)
+    for n in range(25):
+        (victim / f"keep{n}").mkdir()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "sandbox-code").symlink_to(victim)
+    assert code_folder(INSIDE, cache) == INSIDE
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o700
+    assert sorted(p.name for p in victim.iterdir()) == sorted(f"keep{n}" for n in range(25))
+
+
+def test_a_folder_above_the_cache_that_others_can_write_is_not_trusted(tmp_path: Path) -> None:
+    """A group-writable folder above the cache lets its group rename our copy away and put theirs in its
+    place between the check and the mount; a sticky one (/tmp) does not."""
+    shared = tmp_path / "course"
+    shared.mkdir()
+    cache = shared / "cache"
+    assert code_folder(INSIDE, cache) != INSIDE
+    shared.chmod(0o775)
+    assert code_folder(INSIDE, cache) == INSIDE
+    shared.chmod(0o1777)  # sticky: others cannot rename what is ours
+    assert code_folder(INSIDE, cache) != INSIDE
+    shared.chmod(0o755)
+
+
+def test_a_half_deleted_version_is_rebuilt_not_mounted(tmp_path: Path) -> None:
+    folder = code_folder(INSIDE, tmp_path)
+    (folder / "supervisor.py").unlink()  # a crash in the middle of a removal
+    again = code_folder(INSIDE, tmp_path)
+    assert again == folder and (again / "supervisor.py").read_bytes() == (INSIDE / "supervisor.py").read_bytes()

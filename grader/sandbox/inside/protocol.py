@@ -284,7 +284,7 @@ def decode_record(line: bytes, key: bytes) -> Record:
         raise RecordError(f"wrong fields for a {kind!r} record: {sorted(fields)[:10]}", signed=True)
     try:
         return _DECODERS[kind](data)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ArithmeticError) as exc:  # ArithmeticError: isfinite(10**400) overflows
         raise RecordError(f"malformed {kind!r} record: {exc}", signed=True) from None
 
 
