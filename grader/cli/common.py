@@ -30,7 +30,10 @@ def print_error(message: str) -> None:
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+    """An exception's message on one line, cleaned of control characters and bounded (reporters.escape)."""
+    from grader.reporters.escape import one_line as clean_line
+
+    return clean_line(str(exc), 300)
 
 
 def exit_on_error(func: Command) -> Command:

@@ -10,13 +10,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from githubkit.exception import GitHubException, RequestFailed
 
 from grader.errors import UsageError
-from grader.github.client import API_VERSION, RetryPolicy, describe_failure, make_client
+from grader.github.client import API_VERSION, RetryPolicy, describe_failure, make_client, raw_pages
 from grader.github.settings import CLI_TOKEN_VARIABLE, DEFAULT_API_URL, GitHubSettings
 from grader.results.late import TimeError, parse_time
 
@@ -58,18 +57,9 @@ class PushRecord:
         items: list[Any] = []
         try:
             with make_client(self.token, self.api_url, retry=self.retry) as gh:
-                # One element per page (the page's JSON), so that islice stops before asking for one more.
-                pages = gh.rest.paginate(
-                    gh.rest(API_VERSION).repos.list_activities,
-                    map_func=lambda response: [response.json()],
-                    owner=owner,
-                    repo=repo,
-                    ref=ref,
-                    direction="desc",
-                    per_page=PER_PAGE,
-                    headers={"X-GitHub-Api-Version": API_VERSION},  # sent with the next-page requests too
-                )
-                for page in islice(pages, MAX_ACTIVITY_PAGES):
+                pages = raw_pages(gh, gh.rest(API_VERSION).repos.list_activities, max_pages=MAX_ACTIVITY_PAGES,
+                                  owner=owner, repo=repo, ref=ref, direction="desc", per_page=PER_PAGE)  # fmt: skip
+                for page in pages:
                     if not isinstance(page, list):
                         raise ActivityError(f"GitHub activity of {owner}/{repo}: unexpected answer")
                     items.extend(page)

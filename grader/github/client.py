@@ -3,7 +3,9 @@ cache, `RetryPolicy`, and the REST API version every call uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from itertools import islice
 from typing import Any, Final
 
 from githubkit import GitHub
@@ -22,6 +24,7 @@ from grader.reporters.escape import one_line
 USER_AGENT = "pytest-sandbox-grader"
 # The API version GitHub Enterprise Server supports too (newer ones are github.com only).
 API_VERSION: Final = "2022-11-28"
+API_HEADERS: Final = {"X-GitHub-Api-Version": API_VERSION}
 
 
 class RetryPolicy:
@@ -65,6 +68,16 @@ class RetryPolicy:
             # connection refused/reset, timeouts: the same treatment as a 5xx
             return RetryOption(True, _at_least_a_tick(self.backoff_s * 2**retry_count))
         return RetryOption(False)
+
+
+def raw_pages(gh: GitHub[Any], request: Callable[..., Any], *args: Any, max_pages: int, **kwargs: Any) -> Iterator[Any]:
+    """The JSON of each page of a listing, at most `max_pages` pages, following GitHub's `Link: rel="next"`
+    header (githubkit's paginator). One element per page, so that islice stops before a request for one
+    page too many; raw JSON rather than githubkit's models, so that a field GitHub adds or drops never
+    makes a request fail. The version header goes with the follow-up requests too (githubkit sends the
+    next link with the first request's `headers`)."""
+    pages = gh.rest.paginate(request, lambda response: [response.json()], *args, headers=API_HEADERS, **kwargs)
+    return islice(pages, max_pages)
 
 
 def _at_least_a_tick(seconds: float) -> timedelta:

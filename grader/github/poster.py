@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from itertools import islice
 from typing import Any, TextIO, cast
 
 from githubkit import GitHub
 from githubkit.exception import GitHubException
 
 from grader.github import commands
-from grader.github.client import API_VERSION, describe_failure
+from grader.github.client import API_VERSION, describe_failure, raw_pages
 from grader.github.payloads import (
     CLASSROOM_BOT,
     CLASSROOM_FEEDBACK_TITLE,
@@ -175,14 +174,8 @@ class Poster:
         return None
 
     def _pages(self, list_method: Callable[..., Any], **params: Any) -> Iterator[dict[str, Any]]:
-        """The items of a listing, following GitHub's `Link: rel="next"` header (githubkit's paginator),
-        at most MAX_PAGES pages. Each page is mapped to one element (its raw JSON) so that islice stops
-        before a request for one page too many; the raw JSON rather than githubkit's models, so that a
-        field GitHub adds or drops never makes posting fail."""
-        # The headers travel to the follow-up requests too (githubkit sends the next link with them).
-        pages = self.gh.rest.paginate(list_method, map_func=lambda response: [response.json()], per_page=PAGE_SIZE,
-                                      headers={"X-GitHub-Api-Version": API_VERSION}, **params)  # fmt: skip
-        for items in islice(pages, MAX_PAGES):
+        """The items of a listing (dicts), at most MAX_PAGES pages (see `raw_pages`)."""
+        for items in raw_pages(self.gh, list_method, max_pages=MAX_PAGES, per_page=PAGE_SIZE, **params):
             if not isinstance(items, list):
                 return
             yield from (item for item in items if isinstance(item, dict))

@@ -20,7 +20,6 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -199,26 +198,17 @@ def roster_from_api(github: Any, assignment_id: int) -> ClassroomRoster:
     """`github` is a githubkit client (`grader.github.client.make_client`)."""
     from githubkit.exception import GitHubException, RequestFailed
 
-    from grader.github.client import API_VERSION
+    from grader.github.client import API_HEADERS, raw_pages
 
     source = f"Classroom assignment {assignment_id}"
     try:
         # githubkit's generated methods for these (marked deprecated, closed by GitHub) take no paging
         # arguments: the same requests through the client, with page/per_page where the API pages.
-        headers = {"X-GitHub-Api-Version": API_VERSION}
-        grades = github.request("GET", f"/assignments/{assignment_id}/grades", headers=headers).json()
+        grades = github.request("GET", f"/assignments/{assignment_id}/grades", headers=API_HEADERS).json()
         accepted: list[Any] = []
-        # githubkit's paginator follows GitHub's `Link: rel="next"` header; one element per page (its JSON)
-        # so that islice stops before a request for one page too many.
-        pages = github.rest.paginate(
-            github.request,
-            lambda response: [response.json()],
-            "GET",
-            f"/assignments/{assignment_id}/accepted_assignments",
-            params={"per_page": 100},
-            headers=headers,
-        )
-        for answer in islice(pages, MAX_PAGES):
+        pages = raw_pages(github, github.request, "GET", f"/assignments/{assignment_id}/accepted_assignments",
+                          max_pages=MAX_PAGES, params={"per_page": 100})  # fmt: skip
+        for answer in pages:
             if not isinstance(answer, list):
                 break
             accepted += answer
