@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +10,7 @@ import docker
 import docker.errors
 
 from grader.errors import InstallationError
-from grader.runner_packages import PACKAGES, build_context
+from grader.runner_packages import PACKAGES, build_context, context_hash
 from grader.sandbox import DockerUnavailable
 
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
@@ -30,15 +29,6 @@ def runner_dir(explicit: Path | None = None) -> Path:
     raise InstallationError(  # our files are missing, the engine is fine: exit 2, not 3
         "cannot find the runner's Dockerfile: pass --context DIR (the runner/ folder of the grader's source)"
     )
-
-
-def context_hash(context: Path) -> str:
-    """A hash of the build context's files: a changed Dockerfile or pin means a different image."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in context.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(context).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def build_image(

@@ -11,17 +11,22 @@ lays the tarball out in the image's site-packages, and `grader.image` builds wit
 Only pure-Python wheels (`*-none-any`) qualify: they do not depend on the image's interpreter, which
 need not be the host's. Anything else, or any failure, falls back to the plain context (pip in the
 build), with a line saying why.
+
+The GitHub Action builds the image with the docker CLI while it installs the grader, before the
+grader's environment exists: it runs `main` with the runner's python3 (this module needs the standard
+library only).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,27 +90,69 @@ def write_tar(target: Path, dest: Path) -> None:
                 tar.add(entry, arcname=entry.name, filter=clean)
 
 
-@contextmanager
-def build_context(runner: Path, on_line: Callable[[str], None] = lambda line: None) -> Iterator[Path]:
-    """A copy of `runner` with `packages.tar` when uv can make it, else `runner` itself."""
+def context_hash(context: Path) -> str:
+    """A hash of the build context's files: a changed Dockerfile or pin means a different image."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(context).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def add_packages(runner: Path, context: Path, on_line: Callable[[str], None] = lambda line: None) -> bool:
+    """Write `packages.tar` into `context` (a copy of `runner`) when uv can make it. True when it did."""
     uv = find_uv()
-    requirements = runner / REQUIREMENTS
-    if uv is None or not requirements.is_file() or (runner / PACKAGES).exists():
-        yield runner
-        return
-    with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp:
-        context = Path(tmp) / "context"
-        prepared = False
+    if uv is None or not (runner / REQUIREMENTS).is_file() or (runner / PACKAGES).exists():
+        return False
+    with tempfile.TemporaryDirectory(prefix="grader-packages-") as tmp:
         try:
-            shutil.copytree(runner, context)
-            unpack(uv, requirements, Path(tmp) / "packages")
+            unpack(uv, runner / REQUIREMENTS, Path(tmp) / "packages")
             impure = impure_wheels(Path(tmp) / "packages")
             if impure:
                 raise PackagesError(f"not pure Python: {', '.join(impure)}")
             write_tar(Path(tmp) / "packages", context / PACKAGES)
-            prepared = True
         except (PackagesError, OSError) as exc:
+            (context / PACKAGES).unlink(missing_ok=True)
             on_line(f"installing the runner's packages in the build instead: {exc}")
-        if prepared:
-            on_line(f"the runner's packages come from uv's hash-checked wheels ({uv}): the build needs no network")
-        yield context if prepared else runner
+            return False
+    on_line(f"the runner's packages come from uv's hash-checked wheels ({uv}): the build needs no network")
+    return True
+
+
+@contextmanager
+def build_context(runner: Path, on_line: Callable[[str], None] = lambda line: None) -> Iterator[Path]:
+    """A copy of `runner` with `packages.tar` when uv can make it, else `runner` itself."""
+    if find_uv() is None or not (runner / REQUIREMENTS).is_file() or (runner / PACKAGES).exists():
+        yield runner
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp:
+        context = Path(tmp) / "context"
+        try:
+            shutil.copytree(runner, context)
+        except OSError as exc:
+            on_line(f"installing the runner's packages in the build instead: {exc}")
+            yield runner
+            return
+        yield context if add_packages(runner, context, on_line) else runner
+
+
+def main(argv: Sequence[str]) -> int:
+    """`RUNNER DEST`: copy the build context `RUNNER` to `DEST` (new), with `packages.tar` when uv can make it.
+
+    For the GitHub Action, which builds the runner image with the docker CLI while it installs the
+    grader: it runs this module from the action's folder with the runner's own python3 (standard
+    library only, no grader environment yet). Prints the context's hash (the image's label) on
+    stdout, what it did on stderr; exit status 1 when `DEST` could not be made.
+    """
+    if len(argv) != 2:
+        print("usage: RUNNER DEST", file=sys.stderr)
+        return 2
+    runner, dest = Path(argv[0]), Path(argv[1])
+    try:
+        shutil.copytree(runner, dest)
+    except OSError as exc:
+        print(f"cannot copy the build context: {exc}", file=sys.stderr)
+        return 1
+    add_packages(runner, dest, lambda line: print(line, file=sys.stderr))
+    print(context_hash(runner))
+    return 0

@@ -8,6 +8,7 @@ applies the same function again, from the report's `raw_score`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import statistics
@@ -310,6 +311,16 @@ def histogram_values(rows: Sequence[Row]) -> tuple[list[float], str, float]:
         return [r.late.final for r in graded if r.late], N_("final score (points)"), top
     values = [100 * r.late.final / r.max_score for r in graded if r.late and r.max_score]
     return values, N_("final score (% of maximum)"), 100.0
+
+
+def prepare_histogram() -> None:
+    """Import what `render_histogram` needs (matplotlib, if installed), e.g. in a thread while grading runs."""
+    with contextlib.suppress(ImportError):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.figure
+        import matplotlib.ticker
 
 
 def render_histogram(

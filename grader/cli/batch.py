@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from grader.batch.fingerprint import grading_fingerprint
-from grader.batch.gradebook import build_rows, write_gradebook
+from grader.batch.gradebook import build_rows, prepare_histogram, write_gradebook
 from grader.batch.jobs import Job, find_submissions, take_shard
 from grader.batch.runner import BatchContext, engine_answers, shared_client
 from grader.batch.store import Meta, save_not_graded
@@ -31,6 +33,17 @@ from grader.github.roster import ClassroomRoster
 from grader.i18n import DEFAULT_LANGUAGE, translator
 from grader.results.late import SubmissionTime, load_times, parse_time
 from grader.sandbox.tracking import ContainerTracker
+
+if TYPE_CHECKING:
+    from grader.github.activity import PushRecord
+    from grader.github.settings import GitHubSettings
+
+
+def _push_records(github: GitHubSettings) -> PushRecord:
+    """GitHub's push times of repositories (githubkit: a quarter of a second to import, for --repos only)."""
+    from grader.github.activity import PushRecord
+
+    return PushRecord.of(github)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -80,7 +93,6 @@ def configure_parser(p: argparse.ArgumentParser) -> None:
 @exit_on_error
 def run(args: argparse.Namespace) -> int:
     """`grader batch`. Exit 0 done (whatever the scores), 2 usage/config, 3 Docker, 130 interrupted."""
-    from grader.github.activity import PushRecord
     from grader.pipeline import DEFAULT_IMAGE, grade, prepared_tests
     from grader.sandbox import CONTAINER_LABEL, docker_client, remove_orphans
 
@@ -130,12 +142,14 @@ def run(args: argparse.Namespace) -> int:
                 default_time=default_time,
                 ref=args.ref,
                 cutoff=cutoff,
-                api=PushRecord.of(github) if args.submissions is None else None,
+                api=_push_records(github) if args.submissions is None else None,
                 engine_alive=lambda: engine_answers(client),
                 inspect=inspect,
                 deadline=config.deadline,
                 penalty=config.late_penalty,
             )
+            # The chart's library (matplotlib: half a second) loads while the sandboxes run, not after them.
+            threading.Thread(target=prepare_histogram, name="chart-import", daemon=True).start()
             result = run_with_progress(jobs, ctx, workers, tracker, err)
     except KeyboardInterrupt:  # before grading began (image build, test collection)
         tracker.remove_all()

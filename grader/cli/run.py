@@ -52,7 +52,7 @@ def configure_parser(run: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from grader.collection.manifest import CollectionError
     from grader.pipeline import DEFAULT_IMAGE, TestsError, grade, prepared_tests
-    from grader.sandbox import DockerUnavailable, docker_client
+    from grader.sandbox import DockerUnavailable, RunnerImageMissing, docker_client
 
     config = load_grading_config(args)
     if not args.submission.exists():
@@ -61,12 +61,20 @@ def run(args: argparse.Namespace) -> int:
     junit_xml: list[str] = []  # the sandbox's, when it produced one (see _write_junit)
     try:
         # On the critical path only what starting the container needs: orphans are removed and rich, the
-        # reporters and the scoring imported while it runs (`while_running`, issue #15).
+        # reporters and the scoring imported while it runs (`while_running`, issue #15). A missing runner
+        # image is learnt from the create request (as `docker run` learns it), then built, once.
         client = docker_client()
-        ensure_runner_image(client, image, args.base_image)
-        with prepared_tests(config) as tests, status(None, "Grading in the sandbox…"):
-            report = grade(args.submission, config, image=image, tests=tests, client=client,
-                           while_running=lambda: _while_grading(args, client), on_junit=junit_xml.append)  # fmt: skip
+        for attempt in range(2):
+            try:
+                with prepared_tests(config) as tests, status(None, "Grading in the sandbox…"):
+                    report = grade(args.submission, config, image=image, tests=tests, client=client,
+                                   while_running=lambda: _while_grading(args, client),
+                                   on_junit=junit_xml.append)  # fmt: skip
+                break
+            except RunnerImageMissing:
+                if attempt:
+                    raise
+                ensure_runner_image(client, image, args.base_image)
     except (DockerUnavailable, TestsError, CollectionError):
         raise  # exit 3 / 2 with their one line
     except Exception as exc:  # unforeseen: still a report (status error, one line why), exit 0

@@ -4,6 +4,7 @@ in-container code in `inside/`)."""
 from grader.sandbox.container import (
     CONTAINER_LABEL,
     DockerUnavailable,
+    RunnerImageMissing,
     SandboxResult,
     SandboxSpec,
     docker_client,
@@ -14,6 +15,7 @@ from grader.sandbox.container import (
 __all__ = [
     "CONTAINER_LABEL",
     "DockerUnavailable",
+    "RunnerImageMissing",
     "SandboxResult",
     "SandboxSpec",
     "docker_client",

@@ -47,6 +47,11 @@ class DockerUnavailable(EngineError):
     """The Docker engine or the runner image cannot be used (message says how to fix it)."""
 
 
+class RunnerImageMissing(DockerUnavailable):
+    """The runner image is not on the engine. Learnt from the create request, as `docker run` learns it:
+    no separate look-up on every run's critical path (issue #15)."""
+
+
 @dataclass(frozen=True)
 class SandboxSpec:
     image: str
@@ -85,10 +90,10 @@ def _container_kwargs(spec: SandboxSpec, run_id: str) -> dict[str, Any]:
     mem = str(limits.memory)
     return dict(
         image=spec.image,
-        # -I: no PYTHON* variables, user site or script folder; -B: nothing written; -S: no site module
-        # either (no .pth file or sitecustomize of the image runs in the trusted process; it needs only the
-        # standard library, and starts a few ms sooner).
-        command=["python", "-I", "-B", "-S", "/opt/grader/supervisor.py"],
+        # -I: no PYTHON* variables, user site or script folder; -B: nothing written. No -S: the first test
+        # process is forked from the supervisor (inside/child_io.fork_child) and must have what `python -I -B`
+        # has: the image's site-packages, `exit`/`quit`, and sys.flags that multiprocessing passes on.
+        command=["python", "-I", "-B", "/opt/grader/supervisor.py"],
         user="1000:1000",
         working_dir="/workspace",
         environment={"HOME": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"},
@@ -227,7 +232,7 @@ def _run_sandbox(
         try:
             container = client.containers.create(**_container_kwargs(spec, run_id))
         except docker.errors.ImageNotFound:
-            raise DockerUnavailable(f"the runner image {spec.image} is missing: run `grader image build`") from None
+            raise RunnerImageMissing(f"the runner image {spec.image} is missing: run `grader image build`") from None
         except docker.errors.APIError as exc:
             raise DockerUnavailable(f"Docker refused to create the sandbox: {exc.explanation or exc}") from None
         if on_created is not None:
@@ -250,9 +255,11 @@ def _run_sandbox(
             exit_code = None
             container.wait(timeout=30)
         duration = time.monotonic() - started
-        container.reload()
-        oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
         frame, forged = _read_frame(container, key)
+        oom_killed = False
+        if frame is None:  # why there are no results; with a frame, the supervisor counted the OOM kills itself
+            container.reload()
+            oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
     finally:
         if container is not None:
             # A dead engine cannot remove it: the next run's remove_orphans() does (it carries our pid).

@@ -115,6 +115,26 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str] | tuple[str, str, str]], str]
     # the check after the record's fields are built (a patch made while pytest or the plugin builds them)
     "record_check": ("plugin.py", [("        self._check(report.nodeid)\n        tampered = ",
                                     "        tampered = ")], "builds_the_report or builds_the_record"),
+    "fork_late": (  # the first test process forked after the run's key was read
+        "supervisor.py",
+        [("    first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)\n"
+          "    line = sys.stdin.readline()\n",
+          "    line = sys.stdin.readline()\n"
+          "    first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)\n")],
+        "forked_test_process_inherits_no_run_key",
+    ),
+    "fork_modules": (  # the forked test process keeps the supervisor's modules
+        "child_io.py",
+        [("        if name == \"__main__\" or path.startswith(HERE + os.sep)"
+          " or name.split(\".\")[0] in (\"ctypes\", \"_ctypes\"):",
+          "        if False:")],
+        "same_modules",
+    ),
+    "ctypes_events": (  # only `import ctypes` refused, not the use of ctypes classes loaded before the hook
+        "audit.py",
+        [('        if event not in EVENTS and not event.startswith("ctypes."):', "        if event not in EVENTS:")],
+        "ctypes_from_object_subclasses",
+    ),
     "record_classes": ("plugin.py", [(", *_RECORD_CLASSES))", "))")], "record_class_patched"),
 }
 

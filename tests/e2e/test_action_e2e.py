@@ -246,11 +246,12 @@ def test_1_push_posts_check_run_in_batches_retries_a_502_and_comments_on_feedbac
     setup = run.outputs[(STEP, "setup")]
     assert setup["image"] == student.image, "the image tag must be the hash of runner/ and the base image"
     assert "Building the runner image" in run.step_log(STEP, "image")
-    # The grader's environment is cached before Grade, the image after Post (also when Grade failed).
+    # Both caches are looked up first (the image is made while the grader installs); the grader's
+    # environment is cached before Grade, the image after Post (also when Grade failed).
     assert student.harness.cache_calls() == [
+        f"restore miss {setup['image-key']}",
         f"restore miss {setup['venv-key']}",
         f"save {setup['venv-key']}",
-        f"restore miss {setup['image-key']}",
         f"save {setup['image-key']}",
     ]
 
@@ -300,8 +301,8 @@ def test_2_next_push_loads_the_cached_image_and_updates_the_comment_in_place(stu
     assert "Loading the runner image" in image_log and "Building" not in image_log
     assert "restored from the cache" in run.step_log(STEP, "install")
     assert student.harness.cache_calls()[before:] == [
-        f"restore hit {setup['venv-key']}",
         f"restore hit {setup['image-key']}",
+        f"restore hit {setup['venv-key']}",
     ], "a second push must not rebuild or re-save anything"
 
     report = assert_outputs_match_report(student, "push2")

@@ -242,11 +242,12 @@ def assert_honest(mallory: Mallory, label: str) -> dict[str, Any]:
 def test_cold_caches_install_and_build_ignore_the_students_files(mallory: Mallory) -> None:
     run = mallory.run("cold")
     setup = run.outputs[(STEP, "setup")]
-    # The grader's environment is cached before Grade, the image after Post (also when Grade failed).
+    # Both caches are looked up first (the image is made while the grader installs); the grader's
+    # environment is cached before Grade, the image after Post (also when Grade failed).
     assert mallory.harness.cache_calls() == [
+        f"restore miss {setup['image-key']}",
         f"restore miss {setup['venv-key']}",
         f"save {setup['venv-key']}",
-        f"restore miss {setup['image-key']}",
         f"save {setup['image-key']}",
     ], run.log[-6000:]
     assert run.outputs[(STEP, "install")].get("uv"), "the grader was installed with uv"
@@ -264,8 +265,8 @@ def test_warm_caches_restore_and_ignore_the_students_files(mallory: Mallory) -> 
     run = mallory.run("warm")
     setup = run.outputs[(STEP, "setup")]
     assert mallory.harness.cache_calls()[before:] == [
-        f"restore hit {setup['venv-key']}",
         f"restore hit {setup['image-key']}",
+        f"restore hit {setup['venv-key']}",
     ], run.log[-6000:]
     assert "restored from the cache" in run.step_log(STEP, "install")
     assert_honest(mallory, "warm")

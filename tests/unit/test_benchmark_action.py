@@ -30,10 +30,11 @@ def test_parts_and_overhead_from_an_act_log() -> None:
         {"msg": "⭐ Run Main Prepare"},  # not a result: ignored
         result("Checkout code", "50ms"),
         result("Prepare", "200ms"),
+        result("Restore the runner image from the cache", "10ms"),
+        result("Start loading the runner image", "20ms"),
         result("Restore the grader from the cache", "10ms"),
         result("Install the grader", "7.1s"),
         result("Save the grader to the cache", "160ms"),
-        result("Restore the runner image from the cache", "10ms"),
         result("Load, build or pull the runner image", "5.75s"),
         {"stepResult": "success", "msg": "  ✅  Success - Pre Restore the grader from the cache [894.769µs]"},
         result("Grade", "870ms", "failure"),
@@ -44,7 +45,7 @@ def test_parts_and_overhead_from_an_act_log() -> None:
     rows = parts_of(step_seconds(events))
     assert rows["setup"] == pytest.approx(0.25)
     assert rows["install"] == pytest.approx(7.27)
-    assert rows["image"] == pytest.approx(5.76)
+    assert rows["image"] == pytest.approx(5.78)
     assert rows["grade"] == pytest.approx(0.87)
     assert rows["post"] == pytest.approx(0.47)
     assert rows["action total"] == pytest.approx(14.9)

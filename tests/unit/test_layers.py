@@ -115,7 +115,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pipeline", ("grader.pipeline",)),
     ("github", ("grader.github",)),
     ("batch", ("grader.batch",)),
-    ("cli", ("grader.cli", "grader.__main__")),
+    ("cli", ("grader.cli", "grader.__main__", "grader.action_env")),  # entry points (action_env: the action's)
 )  # fmt: skip
 # The stages of one submission, each a function of data: they meet only in the pipeline (the runner image's
 # modules beside the sandbox they build it for).

@@ -4,7 +4,10 @@ and, for a cold uv cache, PyPI."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -13,7 +16,7 @@ import pytest
 import yaml
 
 from grader.github.client import API_VERSION
-from grader.runner_packages import PACKAGES, build_context, find_uv, impure_wheels, write_tar
+from grader.runner_packages import PACKAGES, build_context, context_hash, find_uv, impure_wheels, write_tar
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "runner"
@@ -109,3 +112,38 @@ def test_the_action_keeps_the_schemas_the_grader_posts_with() -> None:
         line.split('"')[1] for line in (ROOT / "action.yml").read_text().splitlines() if "UV_VERSION:" in line
     )
     assert f'"uv=={pinned_uv}"' in (ROOT / "pyproject.toml").read_text(), "pyproject's dev uv pin follows action.yml's"
+
+
+def action_prepare_snippet() -> str:
+    """The Python that action.yml's Install step runs with the runner's python3 to make the build context."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    (install,) = [step["run"] for step in action["runs"]["steps"] if step.get("id") == "install"]
+    match = re.search(r"python3 -I -B -c '(.*?)'", install, re.DOTALL)
+    assert match, "the build context is no longer made by a python3 -c in Install: update this test"
+    return match.group(1)
+
+
+def run_prepare(dest: Path, uv: str) -> subprocess.CompletedProcess[str]:
+    # -S: no site-packages at all, so the action's interpreter needs nothing but the standard library
+    command = [sys.executable, "-I", "-B", "-S", "-c", action_prepare_snippet(), str(ROOT), str(RUNNER), str(dest)]
+    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, "GRADER_UV": uv}, check=False)
+
+
+def test_the_action_makes_the_plain_context_when_uv_fails(tmp_path: Path) -> None:
+    done = run_prepare(tmp_path / "context", str(tmp_path / "no-such-uv"))
+    assert done.returncode == 0, done.stderr
+    assert "installing the runner's packages in the build instead: uv did not run" in done.stderr
+    assert done.stdout.strip() == context_hash(RUNNER), "the image's label: the hash of runner/"
+    copied = sorted(p.relative_to(tmp_path / "context") for p in (tmp_path / "context").rglob("*"))
+    assert copied == sorted(p.relative_to(RUNNER) for p in RUNNER.rglob("*"))
+    assert run_prepare(tmp_path / "context", "").returncode == 1, "an existing destination is refused"
+
+
+@pytest.mark.skipif(UV is None, reason="needs uv (pip install uv; it is in the dev extra)")
+def test_the_action_makes_the_offline_context_with_uv(tmp_path: Path) -> None:
+    assert UV is not None
+    done = run_prepare(tmp_path / "context", UV)
+    assert done.returncode == 0, done.stderr
+    assert "needs no network" in done.stderr
+    with tarfile.open(tmp_path / "context" / PACKAGES) as tar:
+        assert "pytest/__init__.py" in tar.getnames()

@@ -7,7 +7,9 @@ and calls `report(what)`, which sends a `refused-operation` finding and fails th
 Refused from any caller (honest coursework never does these; a submission would go through the
 standard library to hide, e.g. `pathlib` or `unittest.mock`):
 - importing `ctypes` or `_ctypes` (raw memory access; also what `multiprocessing.sharedctypes`
-  needs: not supported in graded code);
+  needs: not supported in graded code), and every use of ctypes (its own `ctypes.*` events): the
+  grader's `make_undumpable` loaded it before the hook, and `object.__subclasses__()` still lists
+  `ctypes.CDLL` with no import;
 - opening or listing `/proc/<pid>/mem`, `/proc/<pid>/fd`, `/proc/<pid>/fdinfo`, `/proc/<pid>/maps`,
   `/proc/<pid>/environ` (also through `/proc/self`, `/dev/fd` or a relative path), and anything
   under another process's `/proc/<pid>`, also through a symbolic link the submission made;
@@ -167,7 +169,7 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
         raise error(message)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event not in EVENTS:
+        if event not in EVENTS and not event.startswith("ctypes."):
             return
         tid = get_ident()
         if tid in busy:  # our own getframe, realpath...
@@ -179,7 +181,11 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
             busy.discard(tid)
 
     def check(event: str, args: tuple[Any, ...]) -> None:
-        if event == "import":
+        if event.startswith("ctypes."):
+            # ctypes objects loaded before the hook (the grader's own make_undumpable) stay reachable without an
+            # import (`object.__subclasses__()` lists `CDLL`): every use of them is refused, not only the import.
+            refuse(f"using ctypes ({event})", _getframe(2), RuntimeError)
+        elif event == "import":
             if args[0] in ANY_CALLER_IMPORTS:
                 refuse(f"importing {args[0]}", _getframe(2), ImportError)
         elif event in ("open", "os.listdir", "os.scandir"):

@@ -1,7 +1,8 @@
 """Entry point of the child process that runs pytest on the student's code (started by supervisor.py).
 
-Started as `python -I -B child.py`: isolated mode ignores PYTHON* variables, the user site and the
-current directory, so a `sitecustomize.py`, `usercustomize.py` or `*.pth` in the submission is never
+Started as `python -I -B child.py` (or forked from the supervisor and made the same, see
+child_io.fork_child): isolated mode ignores PYTHON* variables, the user site and the current
+directory, so a `sitecustomize.py`, `usercustomize.py` or `*.pth` in the submission is never
 imported at start-up. The configuration arrives as one JSON line on stdin, read before any student
 code runs; stdin is at end-of-file afterwards.
 """
@@ -19,8 +20,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> int:
-    config = json.loads(sys.stdin.readline())
     streams = (sys.stdout, sys.stderr)  # the real ones: flushed before the process exits
+    # The plugin (and with it pytest, most of this process's start-up) is loaded before the configuration
+    # is read: the supervisor starts this process before it has the run's settings (child_io.fork_child),
+    # and nothing here touches the workspace or the submission.
     spec = importlib.util.spec_from_file_location("_grader_plugin", os.path.join(HERE, "plugin.py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -28,6 +31,7 @@ def main() -> int:
     # code later replaces `builtins.len`, `builtins.memoryview`... (see plugin.py).
     module.__dict__["__builtins__"] = dict(vars(builtins))
     spec.loader.exec_module(module)
+    config = json.loads(sys.stdin.readline())
     plugin = module.GraderPlugin(
         channel_fd=config["fd"],
         key=bytes.fromhex(config["key"]),

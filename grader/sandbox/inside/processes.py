@@ -7,7 +7,6 @@ Standard library only: it runs in the runner image (see supervisor.py).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import time
@@ -15,6 +14,10 @@ import time
 
 def make_undumpable() -> None:
     """PR_SET_DUMPABLE 0: /proc/<pid>/{mem,fd,environ} become root-only and ptrace is refused."""
+    # Imported here, not with the module: the forked test process can reach this module's globals from its
+    # frames (child_io.fork_child), and must not find ctypes there.
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(4, 0, 0, 0, 0)

@@ -90,13 +90,16 @@ def copy_submission(src: str, dst: str, state: RunState) -> None:
 # -- main loop ---------------------------------------------------------------------------------------
 
 
-def run_child(settings: Settings, state: RunState, xml: Any, sink: OutputSink, deadline: float) -> str:
-    """Run pytest once over the tests not yet done.
+def run_child(
+    settings: Settings, state: RunState, xml: Any, sink: OutputSink, deadline: float, child: Child | None = None
+) -> str:
+    """Run pytest once over the tests not yet done, in `child` (started early, see main) or a new one.
 
     Returns why it ended: finished|crashed|interrupted|timeout|timeout-test|stalled.
     """
-    child = Child(state.done, sink, workspace=settings.workspace, rootdir=settings.rootdir,
-                  test_timeout=settings.test_timeout)
+    child = child or Child(sink, workspace=settings.workspace)
+    child.configure(state.done, workspace=settings.workspace, rootdir=settings.rootdir,
+                    test_timeout=settings.test_timeout)
     current: str | None = None
     current_loc: protocol.Location | None = None
     started = 0.0
@@ -254,6 +257,11 @@ def write_frame(key: bytes, payload: dict[str, Any]) -> None:
 
 def main() -> int:
     make_undumpable()
+    # The first test process starts now, forked (child_io.fork_child): it loads pytest while the host
+    # stages and sends the settings and the submission is copied. Before the key is read: it never
+    # exists in that process. Later ones (restarts) are new interpreters.
+    sink = OutputSink()
+    first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)
     line = sys.stdin.readline()
     config = json.loads(line)
     settings = Settings(
@@ -276,10 +284,10 @@ def main() -> int:
         from junitxml import JUnitWriter  # type: ignore[no-redef]
 
     xml = JUnitWriter()
-    sink = OutputSink()
     ended = ""
     while True:
-        ended = run_child(settings, state, xml, sink, deadline)
+        ended = run_child(settings, state, xml, sink, deadline, first)
+        first = None
         remaining = [n for n in state.collected if n not in state.done]
         if ended in ("finished", "timeout", "stalled") or not remaining:
             break

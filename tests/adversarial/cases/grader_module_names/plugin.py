@@ -1,0 +1,2 @@
+# An honest helper module of the submission that happens to share a name with a file of the grader.
+MINE = "plugin"
