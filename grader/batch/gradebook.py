@@ -314,8 +314,9 @@ def histogram_values(rows: Sequence[Row]) -> tuple[list[float], str, float]:
 
 
 def prepare_histogram() -> None:
-    """Import what `render_histogram` needs (matplotlib, if installed), e.g. in a thread while grading runs."""
-    with contextlib.suppress(ImportError):
+    """Import what `render_histogram` needs (matplotlib, if installed), e.g. in a thread while grading runs.
+    Whatever fails here fails again, and is reported, where the chart is drawn."""
+    with contextlib.suppress(Exception):
         import matplotlib
 
         matplotlib.use("Agg")

@@ -149,8 +149,10 @@ def run(args: argparse.Namespace) -> int:
                 penalty=config.late_penalty,
             )
             # The chart's library (matplotlib: half a second) loads while the sandboxes run, not after them.
-            threading.Thread(target=prepare_histogram, name="chart-import", daemon=True).start()
+            chart_import = threading.Thread(target=prepare_histogram, name="chart-import", daemon=True)
+            chart_import.start()
             result = run_with_progress(jobs, ctx, workers, tracker, err)
+            chart_import.join()  # before the gradebook draws the chart in this thread
     except KeyboardInterrupt:  # before grading began (image build, test collection)
         tracker.remove_all()
         err.print("grader: interrupted before grading began", markup=False)

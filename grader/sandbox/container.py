@@ -255,11 +255,9 @@ def _run_sandbox(
             exit_code = None
             container.wait(timeout=30)
         duration = time.monotonic() - started
+        container.reload()
+        oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
         frame, forged = _read_frame(container, key)
-        oom_killed = False
-        if frame is None:  # why there are no results; with a frame, the supervisor counted the OOM kills itself
-            container.reload()
-            oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
     finally:
         if container is not None:
             # A dead engine cannot remove it: the next run's remove_orphans() does (it carries our pid).

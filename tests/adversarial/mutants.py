@@ -118,7 +118,9 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str] | tuple[str, str, str]], str]
     "fork_late": (  # the first test process forked after the run's key was read
         "supervisor.py",
         [("    first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)\n"
+          "    make_undumpable()\n"
           "    line = sys.stdin.readline()\n",
+          "    make_undumpable()\n"
           "    line = sys.stdin.readline()\n"
           "    first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)\n")],
         "forked_test_process_inherits_no_run_key",
@@ -134,6 +136,11 @@ MUTANTS: dict[str, tuple[str, list[tuple[str, str] | tuple[str, str, str]], str]
         "audit.py",
         [('        if event not in EVENTS and not event.startswith("ctypes."):', "        if event not in EVENTS:")],
         "ctypes_from_object_subclasses",
+    ),
+    "oom_score": (  # the test process no longer raises its OOM score (the supervisor may be killed first)
+        "child.py",
+        [("def main() -> int:\n    raise_oom_score()\n", "def main() -> int:\n")],
+        "same_modules",
     ),
     "record_classes": ("plugin.py", [(", *_RECORD_CLASSES))", "))")], "record_class_patched"),
 }

@@ -67,7 +67,8 @@ def test_the_forked_test_process_inherits_no_run_key(grade_case, run_keys) -> No
 def test_the_forked_and_the_fresh_test_process_load_the_same_modules(grade_case) -> None:  # type: ignore[no-untyped-def]
     """The submission's module sees the same `sys.modules` whether the test process was forked from the
     supervisor (the first) or started fresh (after `add` crashed it): no module the supervisor imported is
-    left behind for a submission file of the same name to be shadowed by."""
+    left behind for a submission file of the same name to be shadowed by. Both have raised their OOM
+    score (it used to stay 0: a non-dumpable process cannot write its oom_score_adj)."""
     graded = grade_case("fork_vs_fresh")
     lines = [line.split(": ", 1)[1] for line in graded.report.output.splitlines()
              if line.startswith("modules at import: ")]  # fmt: skip
@@ -75,5 +76,9 @@ def test_the_forked_and_the_fresh_test_process_load_the_same_modules(grade_case)
     forked, fresh = (set(line.split(",")) for line in lines)
     assert forked == fresh, (sorted(forked - fresh), sorted(fresh - forked))
     assert "pytest" in forked and "protocol" not in forked and "session" not in forked
+    # Both raised their own OOM score (child.raise_oom_score, before they became non-dumpable)
+    scores = [line.split(": ", 1)[1] for line in graded.report.output.splitlines()
+              if line.startswith("oom_score_adj at import: ")]  # fmt: skip
+    assert scores == ["1000", "1000"], scores
     # `add` crashed the first process (an error); `sub` and `mul` ran in the fresh one
     assert graded.statuses == {"test_add": "error", "test_sub": "failed", "test_mul": "failed"}

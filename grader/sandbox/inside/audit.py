@@ -7,9 +7,10 @@ and calls `report(what)`, which sends a `refused-operation` finding and fails th
 Refused from any caller (honest coursework never does these; a submission would go through the
 standard library to hide, e.g. `pathlib` or `unittest.mock`):
 - importing `ctypes` or `_ctypes` (raw memory access; also what `multiprocessing.sharedctypes`
-  needs: not supported in graded code), and every use of ctypes (its own `ctypes.*` events): the
+  needs: not supported in graded code), and ctypes' calls into C (its `ctypes.*` events): the
   grader's `make_undumpable` loaded it before the hook, and `object.__subclasses__()` still lists
-  `ctypes.CDLL` with no import;
+  `ctypes.CDLL` with no import (its types too, whose memory access raises no event: see
+  docs/threat-model.md, "What is not defended");
 - opening or listing `/proc/<pid>/mem`, `/proc/<pid>/fd`, `/proc/<pid>/fdinfo`, `/proc/<pid>/maps`,
   `/proc/<pid>/environ` (also through `/proc/self`, `/dev/fd` or a relative path), and anything
   under another process's `/proc/<pid>`, also through a symbolic link the submission made;
@@ -183,7 +184,7 @@ def install(report: Callable[[str], None], grader_dir: str, rootdir: str) -> Non
     def check(event: str, args: tuple[Any, ...]) -> None:
         if event.startswith("ctypes."):
             # ctypes objects loaded before the hook (the grader's own make_undumpable) stay reachable without an
-            # import (`object.__subclasses__()` lists `CDLL`): every use of them is refused, not only the import.
+            # import (`object.__subclasses__()` lists `CDLL`): its calls into C are refused, not only the import.
             refuse(f"using ctypes ({event})", _getframe(2), RuntimeError)
         elif event == "import":
             if args[0] in ANY_CALLER_IMPORTS:

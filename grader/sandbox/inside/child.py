@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> int:
+    raise_oom_score()
     streams = (sys.stdout, sys.stderr)  # the real ones: flushed before the process exits
     # The plugin (and with it pytest, most of this process's start-up) is loaded before the configuration
     # is read: the supervisor starts this process before it has the run's settings (child_io.fork_child),
@@ -82,6 +83,15 @@ def main() -> int:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
+
+
+def raise_oom_score() -> None:
+    """Make this process, not the supervisor, the OOM killer's first choice (raising needs no privilege).
+    First thing: once it is non-dumpable (make_undumpable), /proc/self/oom_score_adj is root's. Both ways
+    it starts, it is dumpable here: a new interpreter is (exec resets the flag), and the first test process
+    is forked before the supervisor makes itself non-dumpable."""
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
 
 
 def make_undumpable() -> None:

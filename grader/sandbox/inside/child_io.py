@@ -17,9 +17,9 @@ import threading
 import time
 
 if __package__:  # on the host, as grader.sandbox.inside.child_io (tests, type checks)
-    from .processes import kill_everything_else, live_processes, raise_oom_score
+    from .processes import kill_everything_else, live_processes
 else:  # in the container: supervisor.py put /opt/grader on sys.path
-    from processes import kill_everything_else, live_processes, raise_oom_score  # type: ignore[no-redef]
+    from processes import kill_everything_else, live_processes  # type: ignore[no-redef]
 
 OUTPUT_LIMIT = 64 * 1024  # bytes of the session's stdout/stderr kept for the report
 # Bytes of one record from the child. The plugin's largest (a teardown with 12 sections of 8K
@@ -72,7 +72,9 @@ def fork_child(stdin: int, output: int, keep: tuple[int, ...], *, workspace: str
     """The first test process, forked from the supervisor instead of started as a new interpreter: it
     shares the modules the supervisor already imported (about 30 ms of CPU less in a 1-CPU sandbox, issue
     #15). Called once, before the supervisor reads anything from the host (so before the run's key exists
-    in this process) and before it starts any thread. In the child, before anything else: stdin becomes
+    in this process), before it makes itself non-dumpable (child.py raises its own OOM score first, which a
+non-dumpable process cannot: /proc/self/oom_score_adj is then root's) and before it starts any thread.
+In the child, before anything else: stdin becomes
     its configuration pipe (never the host's settings), stdout and stderr its output pipe (never the
     container's stdout, where the host reads the signed frame), every other descriptor but `keep` closed;
     then it becomes what `python -I -B child.py` would be (a new session, the same environment, none of the
@@ -80,6 +82,9 @@ def fork_child(stdin: int, output: int, keep: tuple[int, ...], *, workspace: str
     site-packages and the `exit` builtins are the same) and runs child.py."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
+    # Bound before the fork, in this frame: the submission can reach this module's globals (os included)
+    # through f_back and replace os._exit; the child must never return into the supervisor's code.
+    exit_now = os._exit
     pid = os.fork()
     if pid:
         return ForkedProcess(pid)
@@ -93,25 +98,41 @@ def fork_child(stdin: int, output: int, keep: tuple[int, ...], *, workspace: str
                 with contextlib.suppress(OSError):
                     os.close(fd)
         os.setsid()
-        raise_oom_score()
         os.chdir(workspace)
         os.environ.clear()
         os.environ.update(env)
         code = become_child()
     except SystemExit as exc:
-        # as the interpreter maps it: None 0, an int modulo 256 (os._exit refuses more), anything else 1
-        code = 0 if exc.code is None else exc.code & 0xFF if isinstance(exc.code, int) else 1
+        code = exit_status(exc.code)
     except BaseException:  # its traceback goes to the output pipe (the report's); the exit status says it failed
-        import traceback
+        try:
+            import traceback
 
-        with contextlib.suppress(Exception):
             traceback.print_exc()
+        except BaseException:  # a replaced stream may raise anything, SystemExit included
+            pass
         code = 70
     finally:
-        with contextlib.suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+        # try/except, not contextlib.suppress: no name the submission could have replaced is looked up here
+        for stream in (sys.stdout, sys.stderr):
+            try:  # noqa: SIM105
+                stream.flush()
+            except BaseException:  # as above: nothing may stop the exit below
+                pass
+        try:
+            exit_now(code if type(code) is int and 0 <= code <= 255 else 70)
+        finally:  # `type` is a builtin the submission may have replaced: a literal then
+            exit_now(70)
+
+
+def exit_status(code: object) -> int:
+    """The exit status the interpreter gives `sys.exit(code)`: None 0, an int modulo 256 (255 beyond a C
+    long), anything else 1. Only an exact int is computed with (a subclass could answer `&` as it likes)."""
+    if code is None:
+        return 0
+    if type(code) is int:
+        return code & 0xFF if -(2**63) <= code < 2**63 else 255
+    return 1
 
 
 def become_child() -> int:
@@ -197,7 +218,6 @@ class Child:
                 cwd=workspace,
                 env=env,
                 start_new_session=True,
-                preexec_fn=raise_oom_score,
             )
         for fd in (conf_r, chan_w, out_w, ack_r):
             os.close(fd)

@@ -92,12 +92,3 @@ def oom_kill_count() -> int | None:
         except (OSError, ValueError):
             continue
     return None
-
-
-def raise_oom_score() -> None:
-    # Make the child, not the supervisor, the OOM killer's first choice (raising needs no privilege).
-    try:
-        with open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write("1000")
-    except OSError:
-        pass

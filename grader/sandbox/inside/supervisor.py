@@ -256,12 +256,14 @@ def write_frame(key: bytes, payload: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    make_undumpable()
     # The first test process starts now, forked (child_io.fork_child): it loads pytest while the host
     # stages and sends the settings and the submission is copied. Before the key is read: it never
-    # exists in that process. Later ones (restarts) are new interpreters.
+    # exists in that process. Before this process is non-dumpable: the child must raise its own OOM
+    # score first (child.raise_oom_score); nothing secret exists yet, and no submission code. Later
+    # ones (restarts) are new interpreters.
     sink = OutputSink()
     first: Child | None = Child(sink, workspace=Settings.workspace, fork=True)
+    make_undumpable()
     line = sys.stdin.readline()
     config = json.loads(line)
     settings = Settings(
