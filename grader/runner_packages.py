@@ -99,10 +99,18 @@ def context_hash(context: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def add_packages(runner: Path, context: Path, on_line: Callable[[str], None] = lambda line: None) -> bool:
-    """Write `packages.tar` into `context` (a copy of `runner`) when uv can make it. True when it did."""
+def _usable_uv(runner: Path) -> str | None:
+    """The uv to unpack `runner`'s pins with; None when there is none, no pins, or a packages.tar already."""
     uv = find_uv()
     if uv is None or not (runner / REQUIREMENTS).is_file() or (runner / PACKAGES).exists():
+        return None
+    return uv
+
+
+def add_packages(runner: Path, context: Path, on_line: Callable[[str], None] = lambda line: None) -> bool:
+    """Write `packages.tar` into `context` (a copy of `runner`) when uv can make it. True when it did."""
+    uv = _usable_uv(runner)
+    if uv is None:
         return False
     with tempfile.TemporaryDirectory(prefix="grader-packages-") as tmp:
         try:
@@ -122,7 +130,7 @@ def add_packages(runner: Path, context: Path, on_line: Callable[[str], None] = l
 @contextmanager
 def build_context(runner: Path, on_line: Callable[[str], None] = lambda line: None) -> Iterator[Path]:
     """A copy of `runner` with `packages.tar` when uv can make it, else `runner` itself."""
-    if find_uv() is None or not (runner / REQUIREMENTS).is_file() or (runner / PACKAGES).exists():
+    if _usable_uv(runner) is None:
         yield runner
         return
     with tempfile.TemporaryDirectory(prefix="grader-runner-") as tmp:

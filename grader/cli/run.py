@@ -64,17 +64,17 @@ def run(args: argparse.Namespace) -> int:
         # reporters and the scoring imported while it runs (`while_running`, issue #15). A missing runner
         # image is learnt from the create request (as `docker run` learns it), then built, once.
         client = docker_client()
-        for attempt in range(2):
-            try:
-                with prepared_tests(config) as tests, status(None, "Grading in the sandbox…"):
-                    report = grade(args.submission, config, image=image, tests=tests, client=client,
-                                   while_running=lambda: _while_grading(args, client),
-                                   on_junit=junit_xml.append)  # fmt: skip
-                break
-            except RunnerImageMissing:
-                if attempt:
-                    raise
-                ensure_runner_image(client, image, args.base_image)
+
+        def graded() -> Report:
+            with prepared_tests(config) as tests, status(None, "Grading in the sandbox…"):
+                return grade(args.submission, config, image=image, tests=tests, client=client,
+                             while_running=lambda: _while_grading(args, client), on_junit=junit_xml.append)  # fmt: skip
+
+        try:
+            report = graded()
+        except RunnerImageMissing:
+            ensure_runner_image(client, image, args.base_image)
+            report = graded()
     except (DockerUnavailable, TestsError, CollectionError):
         raise  # exit 3 / 2 with their one line
     except Exception as exc:  # unforeseen: still a report (status error, one line why), exit 0

@@ -3,22 +3,17 @@ pass finds, puts the originals back, and goes quiet once they are back."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import _pytest.runner
 import pytest
 
-GUARD = Path(__file__).resolve().parents[2] / "grader" / "sandbox" / "inside" / "guard.py"
+from tests.inside_modules import load_inside
 
 
 def _guard_module() -> Any:
-    spec = importlib.util.spec_from_file_location("_test_grader_guard", GUARD)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_inside("guard")
 
 
 @pytest.fixture()

@@ -6,7 +6,6 @@ streams its records, which are replayed into the supervisor's writer. Then every
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -15,23 +14,8 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from types import ModuleType
 
-INSIDE = Path(__file__).resolve().parents[2] / "grader" / "sandbox" / "inside"
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_inside_{name}", INSIDE / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    sys.path.insert(0, str(INSIDE))  # as the supervisor does: the folder's own modules (protocol.py)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(INSIDE))
-    return module
-
+from tests.inside_modules import INSIDE, load_inside
 
 SAMPLE = """
 import pytest
@@ -105,7 +89,7 @@ def cases(xml_text: str) -> list[tuple[object, ...]]:
 
 def test_writer_matches_pytest_logxml(tmp_path: Path) -> None:
     """child.py (the sandbox's pytest process, with the grader's plugin) vs plain pytest --junitxml."""
-    writer_mod = load("junitxml")
+    writer_mod = load_inside("junitxml")
     tests = tmp_path / "tests"
     tests.mkdir()
     (tests / "test_sample.py").write_text(textwrap.dedent(SAMPLE))
@@ -167,7 +151,7 @@ def test_writer_matches_pytest_logxml(tmp_path: Path) -> None:
         stream = channel.read()
     child.wait(timeout=60)
     writer = writer_mod.JUnitWriter()
-    protocol = load("protocol")
+    protocol = load_inside("protocol")
     records = [protocol.decode_record(line, key) for line in stream.splitlines()]  # the supervisor's strict decoder
     assert {type(r).__name__ for r in records} >= {"Collected", "Start", "PhaseReport", "Finish"}
     for record in records:  # as the supervisor feeds its writer
@@ -186,7 +170,7 @@ def test_writer_matches_pytest_logxml(tmp_path: Path) -> None:
 def test_mangle_matches_pytest() -> None:
     from _pytest.junitxml import mangle_test_address
 
-    writer_mod = load("junitxml")
+    writer_mod = load_inside("junitxml")
     for nodeid in [
         "test_a.py::test_x",
         "pkg/sub/test_b.py::TestC::test_y[1-a/b]",
@@ -199,6 +183,6 @@ def test_mangle_matches_pytest() -> None:
 def test_illegal_xml_characters_are_escaped_like_pytest() -> None:
     from _pytest.junitxml import bin_xml_escape
 
-    writer_mod = load("junitxml")
+    writer_mod = load_inside("junitxml")
     text = "ok \x00 \x07 \x1b[31m \ufffe \U0001f600 é"
     assert writer_mod.xml_text(text) == bin_xml_escape(text)

@@ -3,21 +3,16 @@ loaded module's file, grader/sandbox/inside/subtests.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-SUBTESTS = Path(__file__).resolve().parents[2] / "grader" / "sandbox" / "inside" / "subtests.py"
+from tests.inside_modules import load_inside
 
 
 def _subtests() -> Any:
-    spec = importlib.util.spec_from_file_location("_test_grader_subtests", SUBTESTS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_inside("subtests")
 
 
 def test_it_resolves_exactly_as_realpath(tmp_path: Path, monkeypatch: Any) -> None:

@@ -72,14 +72,14 @@ def fork_child(stdin: int, output: int, keep: tuple[int, ...], *, workspace: str
     """The first test process, forked from the supervisor instead of started as a new interpreter: it
     shares the modules the supervisor already imported (about 30 ms of CPU less in a 1-CPU sandbox, issue
     #15). Called once, before the supervisor reads anything from the host (so before the run's key exists
-    in this process), before it makes itself non-dumpable (child.py raises its own OOM score first, which a
-non-dumpable process cannot: /proc/self/oom_score_adj is then root's) and before it starts any thread.
-In the child, before anything else: stdin becomes
-    its configuration pipe (never the host's settings), stdout and stderr its output pipe (never the
-    container's stdout, where the host reads the signed frame), every other descriptor but `keep` closed;
-    then it becomes what `python -I -B child.py` would be (a new session, the same environment, none of the
-    supervisor's modules importable by name; the supervisor runs as `python -I -B` too, so the flags, the
-    site-packages and the `exit` builtins are the same) and runs child.py."""
+    in this process), before it makes itself non-dumpable (child.py raises its own OOM score first, which
+    a non-dumpable process cannot: /proc/self/oom_score_adj is then root's) and before it starts any
+    thread. In the child, before anything else: stdin becomes its configuration pipe (never the host's
+    settings), stdout and stderr its output pipe (never the container's stdout, where the host reads the
+    signed frame), every other descriptor but `keep` closed; then it becomes what `python -I -B child.py`
+    would be (a new session, the same environment, none of the supervisor's modules importable by name;
+    the supervisor runs as `python -I -B` too, so the flags, the site-packages and the `exit` builtins
+    are the same) and runs child.py."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     # Bound before the fork, in this frame: the submission can reach this module's globals (os included)
@@ -192,6 +192,7 @@ class Child:
     then told what to run with `configure`."""
 
     def __init__(self, sink: OutputSink, *, workspace: str, fork: bool = False) -> None:
+        self.workspace = workspace
         chan_r, chan_w = os.pipe()
         out_r, out_w = os.pipe()
         # The child waits on this pipe at each test's start until leftovers of the test before it are
@@ -229,7 +230,7 @@ class Child:
         self.buffer = b""
         self.read_total = 0
 
-    def configure(self, skip: set[str], *, workspace: str, rootdir: str, test_timeout: float) -> None:
+    def configure(self, skip: set[str], *, rootdir: str, test_timeout: float) -> None:
         """Tell the waiting child what to run (child.py reads this line, then runs pytest)."""
         chan_w, ack_r = self.fds
         line = json.dumps(
@@ -239,7 +240,7 @@ class Child:
                 "key": self.key.hex(),
                 "skip": sorted(skip),
                 "test_timeout": test_timeout,
-                "workspace": workspace,
+                "workspace": self.workspace,
                 "rootdir": rootdir,
             }
         )

@@ -98,8 +98,7 @@ def run_child(
     Returns why it ended: finished|crashed|interrupted|timeout|timeout-test|stalled.
     """
     child = child or Child(sink, workspace=settings.workspace)
-    child.configure(state.done, workspace=settings.workspace, rootdir=settings.rootdir,
-                    test_timeout=settings.test_timeout)
+    child.configure(state.done, rootdir=settings.rootdir, test_timeout=settings.test_timeout)
     current: str | None = None
     current_loc: protocol.Location | None = None
     started = 0.0
